@@ -1,0 +1,79 @@
+# gapscan - see README.md. Objects in build/, header dependencies via -MMD.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := libpcre2-8 sqlite3 jansson libhs
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+B       ?= build
+DEB_PKGS := libpcre2-dev libsqlite3-dev libjansson-dev libcriterion-dev libvectorscan-dev pkg-config
+
+LIB_SRC  := $(filter-out analyser/main.c,$(wildcard analyser/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+
+.PHONY: all deps test unit e2e asan demo bench eval install clean format test-browser
+all: $(B)/gapscan $(B)/corpus-gen
+
+deps:
+	@missing=; for p in $(PKGS) criterion; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] || ! command -v pkg-config >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_PKGS); \
+	  else echo "deps: missing$$missing; run: sudo apt-get update && sudo apt-get install -y $(DEB_PKGS)"; exit 1; fi; fi
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libgapscan.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(B)/gapscan: $(B)/analyser/main.o $(B)/libgapscan.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/corpus-gen: $(B)/corpus/gen.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+$(B)/tests/%: tests/%.c $(B)/libgapscan.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libgapscan.a $(shell pkg-config --libs criterion 2>/dev/null) $(LDLIBS)
+
+unit: $(TESTS)
+	@fail=0; for t in $(TESTS); do echo "== $$t"; GAPSCAN_ROOT=$(CURDIR) $$t --jobs 2 || fail=1; done; exit $$fail
+
+e2e: $(B)/gapscan $(B)/corpus-gen
+	GAPSCAN=$(CURDIR)/$(B)/gapscan CORPUS_GEN=$(CURDIR)/$(B)/corpus-gen sh tests/e2e/run.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) e2e
+
+asan: deps
+	$(MAKE) B=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+demo: deps all
+	@mkdir -p out && chmod 700 out
+	./$(B)/gapscan scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv \
+	  --as-of 2026-11-01 --out out/exceptions.csv
+	@echo "demo: exception list written to out/exceptions.csv"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gapscan/rules $(DESTDIR)$(PREFIX)/share/gapscan/profiles
+	install -m 755 $(B)/gapscan $(DESTDIR)$(PREFIX)/bin/gapscan
+	install -m 644 rules/*.json $(DESTDIR)$(PREFIX)/share/gapscan/rules/
+	install -m 644 profiles/*.json $(DESTDIR)$(PREFIX)/share/gapscan/profiles/
+
+format:
+	clang-format -i analyser/*.c include/*.h tests/*.c corpus/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,555 @@
+/* util.c - allocation, bounded buffers, UTF-8, hashing, map, SHA-256 and
+ * owner-only atomic output files (gs_util.h). */
+#include "gs_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "gapscan: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* ---- gs_buf ---- */
+
+void gs_buf_init(struct gs_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void gs_buf_release(struct gs_buf *b)
+{
+	free(b->data);
+	gs_buf_init(b, b->max);
+}
+
+void gs_buf_reset(struct gs_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int buf_grow(struct gs_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	size_t cap;
+
+	if (b->max && b->len + extra > b->max)
+		return -1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+	return 0;
+}
+
+int gs_buf_append(struct gs_buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int gs_buf_putc(struct gs_buf *b, int c)
+{
+	char ch = (char)c;
+
+	return gs_buf_append(b, &ch, 1);
+}
+
+int gs_buf_printf(struct gs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* ---- UTF-8 ---- */
+
+int gs_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i];
+		size_t len;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			/* fast path over ASCII runs */
+			i++;
+			while (i + 8 <= n) {
+				uint64_t w;
+
+				memcpy(&w, p + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+			min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+			min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			goto fail;
+		}
+		if (i + len > n)
+			goto fail;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				goto fail;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			goto fail;
+		i += len;
+	}
+	return 1;
+fail:
+	if (bad)
+		*bad = i;
+	return 0;
+}
+
+/* ---- hashing ---- */
+
+uint64_t gs_hash64(const void *data, size_t n)
+{
+	/* FNV-1a 64 with a final avalanche (splitmix64 finaliser). */
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/* ---- gs_map: open addressing, linear probing ---- */
+
+struct map_entry {
+	char *key; /* NULL = empty */
+	size_t klen;
+	uint64_t hash;
+	void *value;
+};
+
+struct gs_map {
+	struct map_entry *slots;
+	size_t cap; /* power of two */
+	size_t count;
+};
+
+struct gs_map *gs_map_new(void)
+{
+	struct gs_map *m = xcalloc(1, sizeof(*m));
+
+	m->cap = 64;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	return m;
+}
+
+void gs_map_free(struct gs_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	free(m);
+}
+
+static size_t map_find(const struct gs_map *m, const char *key, size_t n,
+		       uint64_t h)
+{
+	size_t i = h & (m->cap - 1);
+
+	while (m->slots[i].key) {
+		const struct map_entry *e = &m->slots[i];
+
+		if (e->hash == h && e->klen == n && memcmp(e->key, key, n) == 0)
+			return i;
+		i = (i + 1) & (m->cap - 1);
+	}
+	return i;
+}
+
+static void map_grow(struct gs_map *m)
+{
+	struct map_entry *old = m->slots;
+	size_t oldcap = m->cap;
+
+	m->cap *= 2;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i].key)
+			continue;
+		j = old[i].hash & (m->cap - 1);
+		while (m->slots[j].key)
+			j = (j + 1) & (m->cap - 1);
+		m->slots[j] = old[i];
+	}
+	free(old);
+}
+
+void **gs_map_slot(struct gs_map *m, const char *key, size_t n, int *inserted)
+{
+	uint64_t h = gs_hash64(key, n);
+	size_t i;
+
+	if ((m->count + 1) * 4 > m->cap * 3)
+		map_grow(m);
+	i = map_find(m, key, n, h);
+	if (inserted)
+		*inserted = m->slots[i].key == NULL;
+	if (!m->slots[i].key) {
+		m->slots[i].key = xstrndup(key, n);
+		m->slots[i].klen = n;
+		m->slots[i].hash = h;
+		m->slots[i].value = NULL;
+		m->count++;
+	}
+	return &m->slots[i].value;
+}
+
+void *gs_map_get(const struct gs_map *m, const char *key, size_t n)
+{
+	size_t i = map_find(m, key, n, gs_hash64(key, n));
+
+	return m->slots[i].key ? m->slots[i].value : NULL;
+}
+
+size_t gs_map_count(const struct gs_map *m)
+{
+	return m->count;
+}
+
+int gs_map_iter(const struct gs_map *m, size_t *i, const char **key,
+		void **value)
+{
+	while (*i < m->cap) {
+		const struct map_entry *e = &m->slots[(*i)++];
+
+		if (e->key) {
+			if (key)
+				*key = e->key;
+			if (value)
+				*value = e->value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- SHA-256 (FIPS 180-4) ---- */
+
+static const uint32_t K256[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct gs_sha256 *s, const unsigned char *b)
+{
+	uint32_t w[64], a, bb, c, d, e, f, g, h;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
+		       (uint32_t)b[4 * i + 2] << 8 | (uint32_t)b[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+			      (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			      (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = s->h[0];
+	bb = s->h[1];
+	c = s->h[2];
+	d = s->h[3];
+	e = s->h[4];
+	f = s->h[5];
+	g = s->h[6];
+	h = s->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t S1 = ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25);
+		uint32_t ch = (e & f) ^ (~e & g);
+		uint32_t t1 = h + S1 + ch + K256[i] + w[i];
+		uint32_t S0 = ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22);
+		uint32_t maj = (a & bb) ^ (a & c) ^ (bb & c);
+		uint32_t t2 = S0 + maj;
+
+		h = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = bb;
+		bb = a;
+		a = t1 + t2;
+	}
+	s->h[0] += a;
+	s->h[1] += bb;
+	s->h[2] += c;
+	s->h[3] += d;
+	s->h[4] += e;
+	s->h[5] += f;
+	s->h[6] += g;
+	s->h[7] += h;
+}
+
+void gs_sha256_init(struct gs_sha256 *s)
+{
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+				       0xa54ff53a, 0x510e527f, 0x9b05688c,
+				       0x1f83d9ab, 0x5be0cd19};
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+	s->nbuf = 0;
+}
+
+void gs_sha256_update(struct gs_sha256 *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	s->len += n;
+	if (s->nbuf) {
+		size_t take = 64 - s->nbuf < n ? 64 - s->nbuf : n;
+
+		memcpy(s->buf + s->nbuf, p, take);
+		s->nbuf += take;
+		p += take;
+		n -= take;
+		if (s->nbuf < 64)
+			return;
+		sha256_block(s, s->buf);
+		s->nbuf = 0;
+	}
+	while (n >= 64) {
+		sha256_block(s, p);
+		p += 64;
+		n -= 64;
+	}
+	memcpy(s->buf, p, n);
+	s->nbuf = n;
+}
+
+void gs_sha256_hex(struct gs_sha256 *s, char out[65])
+{
+	uint64_t bits = s->len * 8;
+	unsigned char pad = 0x80, zero = 0, lenb[8];
+
+	gs_sha256_update(s, &pad, 1);
+	while (s->nbuf != 56)
+		gs_sha256_update(s, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
+	gs_sha256_update(s, lenb, 8);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 8 * i, 9, "%08x", s->h[i]);
+	out[64] = '\0';
+}
+
+int gs_sha256_file(const char *path, char out[65], uint64_t *size)
+{
+	struct gs_sha256 s;
+	unsigned char *buf;
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (!fp)
+		return -1;
+	buf = xmalloc(1 << 16);
+	gs_sha256_init(&s);
+	while ((n = fread(buf, 1, 1 << 16, fp)) > 0)
+		gs_sha256_update(&s, buf, n);
+	if (ferror(fp))
+		rc = -1;
+	if (size)
+		*size = s.len;
+	gs_sha256_hex(&s, out);
+	free(buf);
+	fclose(fp);
+	return rc;
+}
+
+/* ---- owner-only output through a temporary file ---- */
+
+int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
+{
+	int fd;
+
+	o->fp = NULL;
+	o->path = NULL;
+	o->tmp = NULL;
+	if (!path || strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		return 0;
+	}
+	o->path = xstrdup(path);
+	o->tmp = xmalloc(strlen(path) + 16);
+	sprintf(o->tmp, "%s.tmpXXXXXX", path);
+	fd = mkstemp(o->tmp); /* mode 0600 */
+	if (fd < 0) {
+		int e = errno;
+
+		free(o->path);
+		free(o->tmp);
+		o->path = o->tmp = NULL;
+		return gs_error_set(err, GS_ERR_IO, path, 0, 0,
+				    "cannot create output: %s", strerror(e));
+	}
+	fchmod(fd, 0600);
+	o->fp = fdopen(fd, "w");
+	if (!o->fp) {
+		close(fd);
+		gs_out_abort(o);
+		return gs_error_set(err, GS_ERR_IO, path, 0, 0,
+				    "cannot open output: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int gs_out_commit(struct gs_out *o, struct gs_error *err)
+{
+	int bad;
+
+	if (!o->fp)
+		return gs_error_set(err, GS_ERR_IO, o->path, 0, 0,
+				    "output not open");
+	if (o->fp == stdout) {
+		bad = fflush(stdout) != 0 || ferror(stdout);
+		o->fp = NULL;
+		if (bad)
+			return gs_error_set(err, GS_ERR_IO, "<stdout>", 0, 0,
+					    "write failed: %s", strerror(errno));
+		return 0;
+	}
+	bad = fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0;
+	if (fclose(o->fp) != 0)
+		bad = 1;
+	o->fp = NULL;
+	if (bad || rename(o->tmp, o->path) != 0) {
+		int e = errno;
+
+		gs_error_set(err, GS_ERR_IO, o->path, 0, 0, "write failed: %s",
+			     strerror(e));
+		gs_out_abort(o);
+		return GS_ERR_IO;
+	}
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return 0;
+}
+
+void gs_out_abort(struct gs_out *o)
+{
+	if (o->fp && o->fp != stdout)
+		fclose(o->fp);
+	o->fp = NULL;
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+}

@@ -1,0 +1,65 @@
+/*
+ * gs_ingest.h - reads the intelligence and actions exports into records.
+ *
+ * A reader is picked from the registry by the profile's format (CSV, JSON
+ * Lines), maps columns to roles and validates every row: wrong field count,
+ * missing id, duplicate id, unparseable date, invalid UTF-8, field over the
+ * size limit. A bad row is returned as GS_ERR_REJECT with file, line and
+ * reason in the error; the caller records it and calls again. Nothing is
+ * dropped silently. Record fields point into the reader's buffers and stay
+ * valid until the next call.
+ */
+#ifndef GS_INGEST_H
+#define GS_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gs_error.h"
+#include "gs_profile.h"
+
+struct gs_str {
+	const char *ptr; /* NUL-terminated; "" when the role is absent */
+	size_t len;
+};
+
+struct gs_intel_rec {
+	long line;
+	struct gs_str id, logged_at, unit, district, grading, priority,
+		subjects;
+	long logged_day;
+	struct gs_str text[GS_PROFILE_MAX_TEXT]; /* profile->col_text order */
+	size_t ntext;
+};
+
+struct gs_action_rec {
+	long line;
+	struct gs_str action_id, intel_ids, type, at, unit, rationale;
+	long action_day;
+};
+
+enum gs_ingest_kind { GS_INGEST_INTEL, GS_INGEST_ACTIONS };
+
+struct gs_ingest;
+
+/* Opens path and reads its header. A missing required column fails with
+ * GS_ERR_INPUT naming it and the columns found. */
+int gs_ingest_open(struct gs_ingest **out, const char *path,
+		   enum gs_ingest_kind kind, const struct gs_profile *p,
+		   struct gs_error *err);
+void gs_ingest_free(struct gs_ingest *in);
+
+/* 1 record, 0 end, GS_ERR_REJECT bad row (call again), other <0 fatal. */
+int gs_ingest_next_intel(struct gs_ingest *in, struct gs_intel_rec *rec,
+			 struct gs_error *err);
+int gs_ingest_next_action(struct gs_ingest *in, struct gs_action_rec *rec,
+			  struct gs_error *err);
+
+uint64_t gs_ingest_offset(const struct gs_ingest *in); /* bytes consumed */
+uint64_t gs_ingest_size(const struct gs_ingest *in);   /* file size or 0 */
+
+/* The per-format readers (CSV, JSON Lines) are a const struct of function
+ * pointers each, listed in one registry inside the ingest module
+ * (analyser/reader.h); a new format is one file and one line. */
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * gs_link.h - the actions index: intelligence id -> actions citing it.
+ *
+ * Built once from the actions export before the intelligence is streamed.
+ * An action may cite several ids (multi-value cell); each is indexed. The
+ * index copies what it keeps. Lookups are read-only and thread-safe; the
+ * "seen" marks are set by the single ingest thread.
+ */
+#ifndef GS_LINK_H
+#define GS_LINK_H
+
+#include <stddef.h>
+
+#include "gs_error.h"
+#include "gs_ingest.h"
+#include "gs_profile.h"
+
+struct gs_action {
+	char *action_id;
+	char *type;
+	char *unit;
+	long line;
+	long day;       /* action_at as a day number */
+	int qualifies;  /* by the profile's types/rationale rule */
+	size_t nintel;  /* ids cited */
+	int unknown;    /* cites at least one id absent from the intel export */
+};
+
+struct gs_link;
+
+struct gs_link *gs_link_new(const struct gs_profile *p);
+void gs_link_free(struct gs_link *l);
+
+/* Indexes an action (copied). */
+void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec);
+
+/* Actions citing intel id (n bytes): *out points to an array of pointers
+ * owned by the index. Returns the count. */
+size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
+		    const struct gs_action *const **out);
+
+/* Marks an intel id as present in the intelligence export. */
+void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n);
+
+/* After the intel stream: number of actions citing at least one id never
+ * marked seen (sets gs_action.unknown). */
+size_t gs_link_count_unknown(struct gs_link *l);
+
+size_t gs_link_count(const struct gs_link *l); /* actions indexed */
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * gs_scan.h - one scan run: ingest -> match -> link -> assess, in memory.
+ *
+ * gs_scan_run loads the actions index, streams the intelligence export
+ * through the matcher (one matcher per worker thread), assesses each record
+ * and keeps only what the outputs need: flagged records, rejects, limit
+ * events and counts. Memory grows with the actions and the flagged records,
+ * not with the intelligence file. Record text is never kept.
+ */
+#ifndef GS_SCAN_H
+#define GS_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gs_assess.h"
+#include "gs_error.h"
+#include "gs_profile.h"
+#include "gs_rules.h"
+
+struct gs_scan_config {
+	const char *intel_path;
+	const char *actions_path;
+	const struct gs_profile *profile;
+	const struct gs_rules *rules;
+	long as_of;   /* day number */
+	int sla_days; /* -1: from the profile (per priority) */
+	int threads;  /* 0: number of cores */
+	int progress; /* draw progress on stderr */
+	int timings;  /* collect per-rule timings */
+};
+
+struct gs_reject {
+	char *file;
+	long line;
+	char *reason;
+};
+
+/* A stored hit: never the text, only where it was. */
+struct gs_scan_hit {
+	unsigned rule;
+	unsigned field;
+	size_t start, end;
+	int state; /* enum gs_hit_state */
+	int cue;   /* suppressing cue or -1 */
+};
+
+struct gs_flagged {
+	char *id;
+	long line;
+	long logged_day;
+	char *district, *unit, *grading, *priority, *subjects;
+	int sla;
+	int score;
+	enum gs_status status;
+	long days;
+	long first_action_day; /* -1 when none */
+	char *first_action_id; /* NULL when none */
+	char *first_action_type;
+	unsigned *rules; /* distinct active rules (language included) */
+	size_t nrules;
+	struct gs_scan_hit *hits;
+	size_t nhits;
+	unsigned *limit_rules; /* rules stopped by a limit */
+	size_t nlimit;
+};
+
+struct gs_limit_event {
+	char *record_id;
+	long line;
+	unsigned rule;
+	int pcre2_code;
+};
+
+struct gs_dq_finding {
+	char *kind; /* "action_before_log", "unknown_intel_id" */
+	char *action_id;
+	char *intel_id;
+	long line;
+};
+
+struct gs_input_info {
+	char *path;
+	uint64_t size;
+	char sha256[65];
+};
+
+struct gs_scan_counts {
+	unsigned long records_read, rejected, assessed, flagged;
+	unsigned long by_status[GS_STATUS_COUNT];
+	unsigned long suppressed_only; /* had hits, all suppressed by context */
+	unsigned long language;        /* records with a language finding */
+	unsigned long actions_read, actions_rejected, actions_unknown_intel,
+		actions_before_log;
+	uint64_t intel_bytes;
+};
+
+struct gs_run {
+	struct gs_scan_counts counts;
+	struct gs_flagged *flagged;
+	size_t nflagged;
+	struct gs_reject *rejects;
+	size_t nrejects;
+	struct gs_limit_event *limits;
+	size_t nlimits;
+	struct gs_dq_finding *dq;
+	size_t ndq;
+	struct gs_input_info intel, actions;
+	long as_of;
+	int sla_days; /* effective default SLA */
+	double started, finished; /* epoch seconds */
+	double seconds;           /* wall time of the scan */
+};
+
+void gs_run_init(struct gs_run *run);
+void gs_run_release(struct gs_run *run);
+
+/* Runs the scan. Returns 0, or a fatal error (GS_ERR_INPUT: a file cannot
+ * be read or lacks a required column; GS_ERR_RULE). Bad rows are not fatal:
+ * they are in run->rejects. */
+int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
+		struct gs_error *err);
+
+/* Flagged records sorted for the exception list: gap/late only, days
+ * descending then id. Returns a malloc'd array of pointers into run. */
+const struct gs_flagged **gs_scan_exceptions(const struct gs_run *run,
+					     size_t *n);
+
+#endif
