@@ -6,7 +6,7 @@ PKGS    := libpcre2-8 sqlite3 jansson libhs
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 OPT     ?= -O2 -g
-CFLAGS  += $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(OPT) $(WARN) -D_GNU_SOURCE -DGS_DATADIR=\"$(PREFIX)/share/gapscan\" -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 B       ?= build
 DEB_PKGS := libpcre2-dev libsqlite3-dev libjansson-dev libcriterion-dev libvectorscan-dev pkg-config

@@ -43,8 +43,12 @@ size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
 void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n);
 
 /* After the intel stream: number of actions citing at least one id never
- * marked seen (sets gs_action.unknown). */
-size_t gs_link_count_unknown(struct gs_link *l);
+ * marked seen (sets gs_action.unknown). cb (may be NULL) is called once per
+ * (action, unknown id) pair, in action file order. */
+size_t gs_link_count_unknown(struct gs_link *l,
+			     void (*cb)(void *ctx, const struct gs_action *a,
+					const char *intel_id),
+			     void *ctx);
 
 size_t gs_link_count(const struct gs_link *l); /* actions indexed */
 

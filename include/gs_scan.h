@@ -28,6 +28,12 @@ struct gs_scan_config {
 	int threads;  /* 0: number of cores */
 	int progress; /* draw progress on stderr */
 	int timings;  /* collect per-rule timings */
+	int quiet;    /* no progress even on a terminal */
+	/* Called for every assessed record, in input order (may be NULL):
+	 * for --status-out. status is GS_STATUS_NONE when not flagged. */
+	void (*on_record)(void *ctx, const char *id, enum gs_status status,
+			  int score, const unsigned *rules, size_t nrules);
+	void *on_record_ctx;
 };
 
 struct gs_reject {
@@ -63,6 +69,28 @@ struct gs_flagged {
 	size_t nhits;
 	unsigned *limit_rules; /* rules stopped by a limit */
 	size_t nlimit;
+	/* entities for repeat-intelligence chains: "vrm:AB12CDE",
+	 * "phone:07700900123", "place:bridge street takeaway", "subject:S-1" */
+	char **entities;
+	size_t nentities;
+	/* a short excerpt around the first active hit, for exception reports
+	 * (NULL when none); the hit is excerpt[mark_start..mark_end) */
+	char *excerpt;
+	size_t mark_start, mark_end;
+};
+
+/* Records per month of logging (all assessed records, flagged or not). */
+struct gs_month_count {
+	int year, month;
+	unsigned long records, flagged;
+};
+
+/* A victim-blaming language finding (any record, flagged or not). */
+struct gs_language_finding {
+	char *record_id;
+	char *unit, *district;
+	long logged_day;
+	unsigned rule;
 };
 
 struct gs_limit_event {
@@ -105,9 +133,16 @@ struct gs_run {
 	size_t nlimits;
 	struct gs_dq_finding *dq;
 	size_t ndq;
+	struct gs_month_count *months; /* sorted by year, month */
+	size_t nmonths;
+	struct gs_language_finding *language;
+	size_t nlanguage;
 	struct gs_input_info intel, actions;
 	long as_of;
 	int sla_days; /* effective default SLA */
+	struct gs_rule_timing *timings; /* per rule, summed over threads, when
+					   cfg->timings; else NULL */
+	size_t ntimings;
 	double started, finished; /* epoch seconds */
 	double seconds;           /* wall time of the scan */
 };

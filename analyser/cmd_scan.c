@@ -1,0 +1,438 @@
+/* cmd_scan.c - `gapscan scan`: options -> config, run, outputs, summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_cli.h"
+#include "gs_date.h"
+#include "gs_scan.h"
+#include "gs_store.h"
+#include "gs_util.h"
+
+static const char scan_usage[] =
+	"usage: gapscan scan --intel FILE --actions FILE [options]\n"
+	"\n"
+	"Scans an intelligence export with the rule pack, links it to the\n"
+	"actions export and writes the exception list (flagged records whose\n"
+	"status is gap or late) as CSV. A summary goes to stderr.\n"
+	"\n"
+	"  --intel FILE        intelligence export (CSV or JSON Lines)\n"
+	"  --actions FILE      actions export\n"
+	"  --profile FILE      export profile (default: shipped default.json)\n"
+	"  --rules DIR         rule pack (default: shipped rules/)\n"
+	"  --overrides FILE    local rule overrides (default: overrides.json\n"
+	"                      beside the rule pack, when present)\n"
+	"  --as-of YYYY-MM-DD  date the statuses are assessed at (default: today)\n"
+	"  --sla-days N        SLA in days for every record (default: profile)\n"
+	"  --out FILE          exception list CSV (default: stdout)\n"
+	"  --status-out FILE   status of every assessed record as CSV\n"
+	"  --rejects FILE      rejected rows as CSV (file,line,reason)\n"
+	"  --db FILE           store the run in this SQLite database\n"
+	"  --threads N         worker threads (default: number of cores)\n"
+	"  --rule-timings      print per-rule prefilter hits, confirmations,\n"
+	"                      matches and time, slowest first\n"
+	"  --quiet             no progress and no summary\n"
+	"  --help              this text\n"
+	"\n"
+	"Exit codes: 0 scan completed (whatever it found), 2 usage error,\n"
+	"3 input error, 4 rule error, 5 I/O error.\n";
+
+struct scan_opts {
+	const char *intel, *actions, *profile, *rules, *overrides, *as_of,
+		*out, *status_out, *rejects, *db;
+	int sla_days, threads, timings, quiet;
+};
+
+enum {
+	O_INTEL = 256,
+	O_ACTIONS,
+	O_PROFILE,
+	O_RULES,
+	O_OVERRIDES,
+	O_AS_OF,
+	O_SLA,
+	O_OUT,
+	O_STATUS_OUT,
+	O_REJECTS,
+	O_DB,
+	O_THREADS,
+	O_TIMINGS,
+	O_QUIET,
+	O_HELP
+};
+
+static const struct option scan_options[] = {
+	{"intel", required_argument, NULL, O_INTEL},
+	{"actions", required_argument, NULL, O_ACTIONS},
+	{"profile", required_argument, NULL, O_PROFILE},
+	{"rules", required_argument, NULL, O_RULES},
+	{"overrides", required_argument, NULL, O_OVERRIDES},
+	{"as-of", required_argument, NULL, O_AS_OF},
+	{"sla-days", required_argument, NULL, O_SLA},
+	{"out", required_argument, NULL, O_OUT},
+	{"status-out", required_argument, NULL, O_STATUS_OUT},
+	{"rejects", required_argument, NULL, O_REJECTS},
+	{"db", required_argument, NULL, O_DB},
+	{"threads", required_argument, NULL, O_THREADS},
+	{"rule-timings", no_argument, NULL, O_TIMINGS},
+	{"quiet", no_argument, NULL, O_QUIET},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0}};
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct scan_opts *o)
+{
+	int c;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->sla_days = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", scan_options, NULL)) != -1) {
+		switch (c) {
+		case O_INTEL: o->intel = optarg; break;
+		case O_ACTIONS: o->actions = optarg; break;
+		case O_PROFILE: o->profile = optarg; break;
+		case O_RULES: o->rules = optarg; break;
+		case O_OVERRIDES: o->overrides = optarg; break;
+		case O_AS_OF: o->as_of = optarg; break;
+		case O_OUT: o->out = optarg; break;
+		case O_STATUS_OUT: o->status_out = optarg; break;
+		case O_REJECTS: o->rejects = optarg; break;
+		case O_DB: o->db = optarg; break;
+		case O_TIMINGS: o->timings = 1; break;
+		case O_QUIET: o->quiet = 1; break;
+		case O_HELP:
+			fputs(scan_usage, stdout);
+			return 1;
+		case O_SLA:
+			if (parse_int(optarg, 0, 3650, &v) < 0)
+				return gs_cli_usage_error(
+					"--sla-days: \"%s\" is not a number of "
+					"days (0-3650)",
+					optarg);
+			o->sla_days = (int)v;
+			break;
+		case O_THREADS:
+			if (parse_int(optarg, 1, 64, &v) < 0)
+				return gs_cli_usage_error(
+					"--threads: \"%s\" is not a number "
+					"from 1 to 64",
+					optarg);
+			o->threads = (int)v;
+			break;
+		case ':':
+			return gs_cli_usage_error("option %s needs a value; "
+						  "see gapscan scan --help",
+						  argv[optind - 1]);
+		default:
+			return gs_cli_usage_error("unknown option \"%s\"; see "
+						  "gapscan scan --help",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return gs_cli_usage_error("unexpected argument \"%s\"; see "
+					  "gapscan scan --help",
+					  argv[optind]);
+	if (!o->intel || !o->actions)
+		return gs_cli_usage_error("scan needs --intel FILE and --actions "
+					  "FILE; see gapscan scan --help");
+	return 0;
+}
+
+/* RFC 4180 field: quoted when it holds a comma, quote or newline. */
+static void csv_field(FILE *fp, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void rule_list(FILE *fp, const struct gs_rules *rules,
+		      const unsigned *ids, size_t n, int categories)
+{
+	struct gs_buf b;
+	const char *seen[64];
+	size_t nseen = 0;
+
+	gs_buf_init(&b, 0);
+	gs_buf_append(&b, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_rule_info *r = gs_rules_get(rules, ids[i]);
+		const char *v = categories ? r->category : r->id;
+		int dup = 0;
+
+		if (r->is_language && categories)
+			continue;
+		for (size_t k = 0; k < nseen; k++)
+			dup |= strcmp(seen[k], v) == 0;
+		if (dup)
+			continue;
+		if (nseen < 64)
+			seen[nseen++] = v;
+		if (b.len)
+			gs_buf_putc(&b, ';');
+		gs_buf_append(&b, v, strlen(v));
+	}
+	csv_field(fp, b.data);
+	gs_buf_release(&b);
+}
+
+static int write_exceptions(const char *path, const struct gs_run *run,
+			    const struct gs_rules *rules, struct gs_error *err)
+{
+	struct gs_out o;
+	const struct gs_flagged **ex;
+	size_t n;
+	int rc;
+
+	if ((rc = gs_out_open(&o, path, err)) < 0)
+		return rc;
+	ex = gs_scan_exceptions(run, &n);
+	fputs("intel_id,logged_at,district,unit,status,days,score,rules,"
+	      "categories\n",
+	      o.fp);
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_flagged *f = ex[i];
+		char date[11];
+
+		gs_date_format(f->logged_day, date);
+		csv_field(o.fp, f->id);
+		fprintf(o.fp, ",%s,", date);
+		csv_field(o.fp, f->district);
+		fputc(',', o.fp);
+		csv_field(o.fp, f->unit);
+		fprintf(o.fp, ",%s,%ld,%d,", gs_status_name(f->status), f->days,
+			f->score);
+		rule_list(o.fp, rules, f->rules, f->nrules, 0);
+		fputc(',', o.fp);
+		rule_list(o.fp, rules, f->rules, f->nrules, 1);
+		fputc('\n', o.fp);
+	}
+	free(ex);
+	return gs_out_commit(&o, err);
+}
+
+static int write_rejects(const char *path, const struct gs_run *run,
+			 struct gs_error *err)
+{
+	struct gs_out o;
+	int rc;
+
+	if ((rc = gs_out_open(&o, path, err)) < 0)
+		return rc;
+	fputs("file,line,reason\n", o.fp);
+	for (size_t i = 0; i < run->nrejects; i++) {
+		csv_field(o.fp, run->rejects[i].file);
+		fprintf(o.fp, ",%ld,", run->rejects[i].line);
+		csv_field(o.fp, run->rejects[i].reason);
+		fputc('\n', o.fp);
+	}
+	return gs_out_commit(&o, err);
+}
+
+struct status_writer {
+	FILE *fp;
+	const struct gs_rules *rules;
+};
+
+static void on_record(void *ctx, const char *id, enum gs_status status,
+		      int score, const unsigned *rules, size_t nrules)
+{
+	struct status_writer *w = ctx;
+
+	csv_field(w->fp, id);
+	fprintf(w->fp, ",%s,%d,", gs_status_name(status), score);
+	rule_list(w->fp, w->rules, rules, nrules, 0);
+	fputc('\n', w->fp);
+}
+
+static void print_summary(const struct gs_run *run,
+			  const struct gs_rules *rules)
+{
+	const struct gs_scan_counts *c = &run->counts;
+	double mb = (double)c->intel_bytes / 1e6;
+
+	fprintf(stderr,
+		"records read       %lu\n"
+		"  rejected         %lu\n"
+		"  assessed         %lu\n"
+		"  flagged          %lu\n"
+		"    actioned       %lu\n"
+		"    late           %lu\n"
+		"    open           %lu\n"
+		"    gap            %lu\n"
+		"    indeterminate  %lu\n"
+		"  suppressed only  %lu\n"
+		"  language         %lu\n"
+		"actions read       %lu\n"
+		"  rejected         %lu\n"
+		"  unknown intel id %lu\n"
+		"  before the log   %lu\n",
+		c->records_read, c->rejected, c->assessed, c->flagged,
+		c->by_status[GS_STATUS_ACTIONED], c->by_status[GS_STATUS_LATE],
+		c->by_status[GS_STATUS_OPEN], c->by_status[GS_STATUS_GAP],
+		c->by_status[GS_STATUS_INDETERMINATE], c->suppressed_only,
+		c->language, c->actions_read, c->actions_rejected,
+		c->actions_unknown_intel, c->actions_before_log);
+	for (size_t i = 0; i < run->nlimits && i < 20; i++)
+		fprintf(stderr,
+			"gapscan: %s:%ld: rule \"%s\" hit a PCRE2 resource limit "
+			"(error %d) on record \"%s\"; status indeterminate\n",
+			run->intel.path, run->limits[i].line,
+			gs_rules_get(rules, run->limits[i].rule)->id,
+			run->limits[i].pcre2_code, run->limits[i].record_id);
+	if (run->nlimits > 20)
+		fprintf(stderr, "gapscan: ... and %zu more limit hits\n",
+			run->nlimits - 20);
+	fprintf(stderr, "scanned %.1f MB in %.2fs (%.1f MB/s)\n", mb,
+		run->seconds, run->seconds > 0 ? mb / run->seconds : 0.0);
+}
+
+static int cmp_timing_desc(const void *a, const void *b, void *ctx)
+{
+	const struct gs_rule_timing *t = ctx;
+	double x = t[*(const size_t *)a].seconds, y = t[*(const size_t *)b].seconds;
+
+	return (x < y) - (x > y);
+}
+
+static void print_timings(const struct gs_run *run,
+			  const struct gs_rules *rules)
+{
+	size_t *idx = xcalloc(run->ntimings + 1, sizeof(*idx));
+
+	for (size_t i = 0; i < run->ntimings; i++)
+		idx[i] = i;
+	qsort_r(idx, run->ntimings, sizeof(*idx), cmp_timing_desc,
+		run->timings);
+	fprintf(stderr, "%-36s %12s %12s %10s %10s\n", "rule", "prefilter",
+		"confirmed", "matches", "ms");
+	for (size_t k = 0; k < run->ntimings; k++) {
+		const struct gs_rule_timing *t = &run->timings[idx[k]];
+
+		fprintf(stderr, "%-36s %12lu %12lu %10lu %10.1f\n",
+			gs_rules_get(rules, idx[k])->id, t->prefilter_hits,
+			t->confirmations, t->matches, t->seconds * 1e3);
+	}
+	free(idx);
+}
+
+int gs_cmd_scan(int argc, char **argv)
+{
+	struct scan_opts o;
+	struct gs_profile profile;
+	struct gs_rules *rules = NULL;
+	struct gs_scan_config cfg;
+	struct gs_run run;
+	struct gs_error err;
+	struct gs_out status = {0};
+	struct status_writer sw;
+	int rc, exit_code = GS_EXIT_OK;
+
+	gs_error_clear(&err);
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? GS_EXIT_OK : rc;
+	gs_run_init(&run);
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = gs_cli_load_profile(&profile, o.profile, &err)) < 0)
+		goto fail;
+	if ((rc = gs_cli_load_rules(&rules, o.rules, o.overrides, &profile,
+				    &err)) < 0)
+		goto fail;
+	cfg.intel_path = o.intel;
+	cfg.actions_path = o.actions;
+	cfg.profile = &profile;
+	cfg.rules = rules;
+	cfg.sla_days = o.sla_days;
+	cfg.threads = o.threads;
+	cfg.progress = !o.quiet;
+	cfg.quiet = o.quiet;
+	cfg.timings = o.timings;
+	if (o.as_of) {
+		if (gs_date_parse(o.as_of, strlen(o.as_of), GS_DATE_ISO,
+				  &cfg.as_of, NULL) < 0) {
+			exit_code = gs_cli_usage_error(
+				"--as-of: \"%s\" is not a date (YYYY-MM-DD)",
+				o.as_of);
+			goto out;
+		}
+	} else {
+		cfg.as_of = gs_date_today();
+	}
+	if (o.status_out) {
+		if ((rc = gs_out_open(&status, o.status_out, &err)) < 0)
+			goto fail;
+		fputs("intel_id,status,score,rules\n", status.fp);
+		sw.fp = status.fp;
+		sw.rules = rules;
+		cfg.on_record = on_record;
+		cfg.on_record_ctx = &sw;
+	}
+	if ((rc = gs_scan_run(&cfg, &run, &err)) < 0)
+		goto fail;
+	if (o.status_out && (rc = gs_out_commit(&status, &err)) < 0)
+		goto fail;
+	if (o.rejects && (rc = write_rejects(o.rejects, &run, &err)) < 0)
+		goto fail;
+	if (o.db) {
+		struct gs_store *st = NULL;
+		long long run_id = 0, same;
+
+		if ((rc = gs_store_open(&st, o.db, 1, &err)) < 0)
+			goto fail;
+		same = gs_store_find_same_inputs(st, &run);
+		rc = gs_store_write_run(st, &run, &cfg, &run_id, &err);
+		gs_store_free(st);
+		if (rc < 0)
+			goto fail;
+		if (!o.quiet) {
+			fprintf(stderr, "stored run %lld in %s\n", run_id, o.db);
+			if (same)
+				fprintf(stderr,
+					"inputs match run %lld (same SHA-256 "
+					"of both exports)\n",
+					same);
+		}
+	}
+	if ((rc = write_exceptions(o.out, &run, rules, &err)) < 0)
+		goto fail;
+	if (!o.quiet)
+		print_summary(&run, rules);
+	if (o.timings)
+		print_timings(&run, rules);
+	goto out;
+fail:
+	if (status.fp)
+		gs_out_abort(&status);
+	exit_code = gs_cli_fail(&err);
+out:
+	gs_run_release(&run);
+	gs_rules_free(rules);
+	gs_profile_release(&profile);
+	return exit_code;
+}

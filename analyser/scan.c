@@ -1,0 +1,885 @@
+/*
+ * scan.c - the scan pipeline (gs_scan.h).
+ *
+ * The calling thread loads the actions index, then reads the intelligence
+ * export into batches of records copied into a per-batch arena. Worker
+ * threads, each with its own matcher, claim filled batches in sequence
+ * (a shared counter under the lock: faster cores simply claim more) and
+ * match and assess every record of a batch. The calling thread merges the
+ * finished batches strictly in sequence, so the run is identical for any
+ * number of threads. Only flagged records, findings and counts are kept.
+ */
+#include "gs_scan.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gs_ingest.h"
+#include "gs_link.h"
+#include "gs_match.h"
+#include "gs_util.h"
+
+#define BATCH_RECORDS 512
+#define BATCH_BYTES (4u << 20)
+
+enum { F_ID, F_UNIT, F_DISTRICT, F_GRADING, F_PRIORITY, F_SUBJECTS, F_NMETA };
+
+struct slot {
+	long line;
+	long logged_day;
+	size_t off[F_NMETA + GS_PROFILE_MAX_TEXT];
+	size_t len[F_NMETA + GS_PROFILE_MAX_TEXT];
+};
+
+struct result {
+	enum gs_status status;
+	int score;
+	unsigned *rules; /* distinct active rules */
+	size_t nrules;
+	struct gs_flagged *flagged; /* when flagged */
+	struct gs_language_finding *lang;
+	size_t nlang;
+	struct gs_limit_event *limits;
+	size_t nlimits;
+	struct gs_dq_finding *dq;
+	size_t ndq;
+	int suppressed; /* not flagged, had a suppressed or excluded hit */
+};
+
+enum batch_state { B_FREE, B_FILLED, B_MATCHING, B_DONE };
+
+struct batch {
+	enum batch_state state;
+	unsigned long seq;
+	struct gs_buf arena;
+	struct slot *slots;
+	struct result *results;
+	size_t n;
+	int err_code; /* a worker's fatal error */
+	struct gs_error err;
+};
+
+struct pipeline {
+	const struct gs_scan_config *cfg;
+	const struct gs_link *link;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *batches;
+	size_t nbatches;
+	unsigned long next_fill, next_match, next_merge;
+	int closing;
+	struct gs_rule_timing *timings; /* summed by workers at exit */
+};
+
+static double now_seconds(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void gs_run_init(struct gs_run *run)
+{
+	memset(run, 0, sizeof(*run));
+}
+
+static void flagged_release(struct gs_flagged *f)
+{
+	free(f->id);
+	free(f->district);
+	free(f->unit);
+	free(f->grading);
+	free(f->priority);
+	free(f->subjects);
+	free(f->first_action_id);
+	free(f->first_action_type);
+	free(f->rules);
+	free(f->hits);
+	free(f->limit_rules);
+	for (size_t i = 0; i < f->nentities; i++)
+		free(f->entities[i]);
+	free(f->entities);
+	free(f->excerpt);
+}
+
+void gs_run_release(struct gs_run *run)
+{
+	for (size_t i = 0; i < run->nflagged; i++)
+		flagged_release(&run->flagged[i]);
+	free(run->flagged);
+	for (size_t i = 0; i < run->nrejects; i++) {
+		free(run->rejects[i].file);
+		free(run->rejects[i].reason);
+	}
+	free(run->rejects);
+	for (size_t i = 0; i < run->nlimits; i++)
+		free(run->limits[i].record_id);
+	free(run->limits);
+	for (size_t i = 0; i < run->ndq; i++) {
+		free(run->dq[i].kind);
+		free(run->dq[i].action_id);
+		free(run->dq[i].intel_id);
+	}
+	free(run->dq);
+	free(run->months);
+	for (size_t i = 0; i < run->nlanguage; i++) {
+		free(run->language[i].record_id);
+		free(run->language[i].unit);
+		free(run->language[i].district);
+	}
+	free(run->language);
+	free(run->timings);
+	free(run->intel.path);
+	free(run->actions.path);
+	gs_run_init(run);
+}
+
+/* Grows *arr (of elem size) to hold one more; returns the new element. */
+static void *push(void *arrp, size_t *n, size_t elem)
+{
+	void **arr = arrp;
+
+	if ((*n & (*n - 1)) == 0) /* n is 0 or a power of two: grow */
+		*arr = xrealloc(*arr, (*n ? *n * 2 : 4) * elem);
+	memset((char *)*arr + *n * elem, 0, elem);
+	return (char *)*arr + (*n)++ * elem;
+}
+
+static void add_reject(struct gs_run *run, const struct gs_error *e)
+{
+	struct gs_reject *r = push(&run->rejects, &run->nrejects, sizeof(*r));
+
+	r->file = xstrdup(e->file);
+	r->line = e->line;
+	r->reason = xstrdup(e->msg);
+}
+
+/* ---- actions ---- */
+
+static int load_actions(const struct gs_scan_config *cfg, struct gs_link *link,
+			struct gs_run *run, struct gs_error *err)
+{
+	struct gs_ingest *in = NULL;
+	struct gs_action_rec rec;
+	int rc;
+
+	rc = gs_ingest_open(&in, cfg->actions_path, GS_INGEST_ACTIONS,
+			    cfg->profile, err);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		rc = gs_ingest_next_action(in, &rec, err);
+		if (rc == 0)
+			break;
+		if (rc == GS_ERR_REJECT) {
+			run->counts.actions_read++;
+			run->counts.actions_rejected++;
+			add_reject(run, err);
+			gs_error_clear(err);
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		run->counts.actions_read++;
+		gs_link_add(link, &rec);
+	}
+	rc = 0;
+out:
+	gs_ingest_free(in);
+	return rc;
+}
+
+/* ---- per-record work (worker threads) ---- */
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+static char *make_excerpt(const char *text, size_t len, size_t start,
+			  size_t end, size_t *ms, size_t *me)
+{
+	size_t from = start > 60 ? start - 60 : 0;
+	size_t to = end + 60 < len ? end + 60 : len;
+	char *out;
+
+	if (end - start > 200)
+		end = start + 200;
+	/* do not cut a UTF-8 sequence */
+	while (from > 0 && ((unsigned char)text[from] & 0xC0) == 0x80)
+		from--;
+	while (to < len && ((unsigned char)text[to] & 0xC0) == 0x80)
+		to++;
+	out = xstrndup(text + from, to - from);
+	for (char *c = out; *c; c++) {
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	}
+	*ms = start - from;
+	*me = end - from;
+	return out;
+}
+
+static void add_entity(struct gs_flagged *f, const char *type, const char *v,
+		       size_t n)
+{
+	char buf[256];
+	size_t k = 0;
+	int space = 0;
+	int vrm = strcmp(type, "vrm") == 0, phone = strcmp(type, "phone") == 0;
+	char **e;
+
+	k = (size_t)snprintf(buf, sizeof(buf), "%s:", type);
+	for (size_t i = 0; i < n && k < sizeof(buf) - 1; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (phone) {
+			if (c >= '0' && c <= '9')
+				buf[k++] = (char)c;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && !vrm && k > strlen(type) + 1)
+			buf[k++] = ' ';
+		space = 0;
+		if (k < sizeof(buf) - 1)
+			buf[k++] = (char)(vrm ? (c >= 'a' && c <= 'z' ? c - 32 : c)
+					      : (c >= 'A' && c <= 'Z' ? c + 32
+								      : c));
+	}
+	buf[k] = '\0';
+	if (k <= strlen(type) + 1)
+		return;
+	for (size_t i = 0; i < f->nentities; i++) {
+		if (strcmp(f->entities[i], buf) == 0)
+			return;
+	}
+	e = push(&f->entities, &f->nentities, sizeof(char *));
+	*e = xstrdup(buf);
+}
+
+static int process_record(const struct pipeline *pl, struct gs_matcher *m,
+			  struct gs_match_result *res, const struct slot *s,
+			  const char *arena, struct result *out,
+			  struct gs_error *err)
+{
+	const struct gs_scan_config *cfg = pl->cfg;
+	const struct gs_profile *p = cfg->profile;
+	struct gs_text texts[GS_PROFILE_MAX_TEXT];
+	const struct gs_action *const *acts = NULL;
+	struct gs_assessment as;
+	const char *id = arena + s->off[F_ID];
+	const char *prio = arena + s->off[F_PRIORITY];
+	size_t nacts, nr = gs_rules_count(cfg->rules);
+	int sla, rc;
+
+	for (size_t i = 0; i < p->ntext; i++) {
+		texts[i].name = p->col_text[i];
+		texts[i].ptr = arena + s->off[F_NMETA + i];
+		texts[i].len = s->len[F_NMETA + i];
+	}
+	rc = gs_match_record(m, texts, p->ntext, res, err);
+	if (rc < 0)
+		return rc;
+	nacts = gs_link_find(pl->link, id, s->len[F_ID], &acts);
+	sla = cfg->sla_days >= 0 ? cfg->sla_days
+				 : gs_profile_sla(p, prio, s->len[F_PRIORITY]);
+	gs_assess_record(cfg->rules, res, p->threshold, s->logged_day,
+			 cfg->as_of, sla, acts, nacts, &as);
+	out->status = as.flagged ? as.status : GS_STATUS_NONE;
+	out->score = as.score;
+
+	/* distinct active rules, language findings, suppression */
+	for (size_t i = 0; i < res->nhits; i++) {
+		const struct gs_hit *h = &res->hits[i];
+		int dup = 0;
+
+		if (h->state != GS_HIT_ACTIVE) {
+			out->suppressed = 1;
+			continue;
+		}
+		for (size_t k = 0; k < out->nrules; k++)
+			dup |= out->rules[k] == h->rule;
+		if (dup)
+			continue;
+		*(unsigned *)push(&out->rules, &out->nrules, sizeof(unsigned)) =
+			h->rule;
+		if (h->rule < nr && gs_rules_get(cfg->rules, h->rule)->is_language) {
+			struct gs_language_finding *lf =
+				push(&out->lang, &out->nlang, sizeof(*lf));
+
+			lf->record_id = xstrndup(id, s->len[F_ID]);
+			lf->unit = xstrndup(arena + s->off[F_UNIT], s->len[F_UNIT]);
+			lf->district = xstrndup(arena + s->off[F_DISTRICT],
+						s->len[F_DISTRICT]);
+			lf->logged_day = s->logged_day;
+			lf->rule = h->rule;
+		}
+	}
+	if (out->nrules)
+		qsort(out->rules, out->nrules, sizeof(unsigned), cmp_unsigned);
+	if (as.flagged)
+		out->suppressed = 0;
+	for (size_t i = 0; i < res->nlimit; i++) {
+		struct gs_limit_event *le =
+			push(&out->limits, &out->nlimits, sizeof(*le));
+
+		le->record_id = xstrndup(id, s->len[F_ID]);
+		le->line = s->line;
+		le->rule = res->limit_rules[i];
+		le->pcre2_code = res->limit_code;
+	}
+	for (size_t i = 0; i < nacts; i++) {
+		if (acts[i]->day < s->logged_day) {
+			struct gs_dq_finding *d = push(&out->dq, &out->ndq,
+						       sizeof(*d));
+
+			d->kind = xstrdup("action_before_log");
+			d->action_id = xstrdup(acts[i]->action_id);
+			d->intel_id = xstrndup(id, s->len[F_ID]);
+			d->line = acts[i]->line;
+		}
+	}
+	if (!as.flagged)
+		return 0;
+
+	{
+		struct gs_flagged *f = xcalloc(1, sizeof(*f));
+		const char *subj = arena + s->off[F_SUBJECTS];
+		size_t nsubj = s->len[F_SUBJECTS];
+
+		f->id = xstrndup(id, s->len[F_ID]);
+		f->line = s->line;
+		f->logged_day = s->logged_day;
+		f->district = xstrndup(arena + s->off[F_DISTRICT],
+				       s->len[F_DISTRICT]);
+		f->unit = xstrndup(arena + s->off[F_UNIT], s->len[F_UNIT]);
+		f->grading = xstrndup(arena + s->off[F_GRADING],
+				      s->len[F_GRADING]);
+		f->priority = xstrndup(prio, s->len[F_PRIORITY]);
+		f->subjects = xstrndup(subj, nsubj);
+		f->sla = sla;
+		f->score = as.score;
+		f->status = out->status;
+		f->days = as.status == GS_STATUS_INDETERMINATE ? 0 : as.days;
+		if (out->status == GS_STATUS_INDETERMINATE)
+			f->days = cfg->as_of - s->logged_day;
+		f->first_action_day = as.first_action ? as.first_action->day : -1;
+		if (as.first_action) {
+			f->first_action_id = xstrdup(as.first_action->action_id);
+			f->first_action_type = xstrdup(as.first_action->type);
+		}
+		if (out->nrules) {
+			f->rules = xmalloc(out->nrules * sizeof(unsigned));
+			memcpy(f->rules, out->rules, out->nrules * sizeof(unsigned));
+			f->nrules = out->nrules;
+		}
+		if (res->nhits) {
+			f->hits = xcalloc(res->nhits, sizeof(*f->hits));
+			for (size_t i = 0; i < res->nhits; i++) {
+				const struct gs_hit *h = &res->hits[i];
+
+				f->hits[i].rule = h->rule;
+				f->hits[i].field = h->field;
+				f->hits[i].start = h->start;
+				f->hits[i].end = h->end;
+				f->hits[i].state = (int)h->state;
+				f->hits[i].cue = h->cue;
+				if (h->state != GS_HIT_ACTIVE)
+					continue;
+				for (size_t c = 0; c < h->ncaps; c++)
+					add_entity(f, h->caps[c].name,
+						   texts[h->field].ptr +
+							   h->caps[c].start,
+						   h->caps[c].end -
+							   h->caps[c].start);
+				if (!f->excerpt)
+					f->excerpt = make_excerpt(
+						texts[h->field].ptr,
+						texts[h->field].len, h->start,
+						h->end, &f->mark_start,
+						&f->mark_end);
+			}
+			f->nhits = res->nhits;
+		}
+		if (res->nlimit) {
+			f->limit_rules = xmalloc(res->nlimit * sizeof(unsigned));
+			memcpy(f->limit_rules, res->limit_rules,
+			       res->nlimit * sizeof(unsigned));
+			f->nlimit = res->nlimit;
+		}
+		/* subjects as entities */
+		for (size_t i = 0; i < nsubj;) {
+			size_t j = i;
+
+			while (j < nsubj && subj[j] != p->intel.multi_sep)
+				j++;
+			while (i < j && subj[i] == ' ')
+				i++;
+			if (j > i)
+				add_entity(f, "subject", subj + i, j - i);
+			i = j + 1;
+		}
+		out->flagged = f;
+	}
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct pipeline *pl = arg;
+	struct gs_matcher *m = gs_match_new(pl->cfg->rules);
+	struct gs_match_result res;
+
+	gs_match_result_init(&res);
+	if (pl->cfg->timings)
+		gs_match_enable_timings(m, 1);
+	pthread_mutex_lock(&pl->lock);
+	for (;;) {
+		struct batch *b;
+
+		while (!pl->closing &&
+		       !(pl->next_match < pl->next_fill &&
+			 pl->batches[pl->next_match % pl->nbatches].state ==
+				 B_FILLED))
+			pthread_cond_wait(&pl->cond, &pl->lock);
+		if (pl->next_match >= pl->next_fill && pl->closing)
+			break;
+		if (pl->next_match >= pl->next_fill)
+			continue;
+		b = &pl->batches[pl->next_match++ % pl->nbatches];
+		b->state = B_MATCHING;
+		pthread_mutex_unlock(&pl->lock);
+
+		for (size_t i = 0; i < b->n && !b->err_code; i++) {
+			int rc = process_record(pl, m, &res, &b->slots[i],
+						b->arena.data, &b->results[i],
+						&b->err);
+
+			if (rc < 0)
+				b->err_code = rc;
+		}
+
+		pthread_mutex_lock(&pl->lock);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&pl->cond);
+	}
+	if (pl->cfg->timings) {
+		const struct gs_rule_timing *t = gs_match_timings(m);
+		size_t nr = gs_rules_count(pl->cfg->rules);
+
+		for (size_t i = 0; t && i < nr; i++) {
+			pl->timings[i].prefilter_hits += t[i].prefilter_hits;
+			pl->timings[i].confirmations += t[i].confirmations;
+			pl->timings[i].matches += t[i].matches;
+			pl->timings[i].seconds += t[i].seconds;
+		}
+	}
+	pthread_mutex_unlock(&pl->lock);
+	gs_match_result_release(&res);
+	gs_match_free(m);
+	return NULL;
+}
+
+/* ---- merging (calling thread) ---- */
+
+static void count_month(struct gs_run *run, long day, int flagged)
+{
+	int y, mo, d;
+	size_t lo = 0, hi = run->nmonths;
+	struct gs_month_count *mc;
+
+	gs_date_to_ymd(day, &y, &mo, &d);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct gs_month_count *c = &run->months[mid];
+
+		if (c->year < y || (c->year == y && c->month < mo))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == run->nmonths || run->months[lo].year != y ||
+	    run->months[lo].month != mo) {
+		push(&run->months, &run->nmonths, sizeof(*run->months));
+		memmove(&run->months[lo + 1], &run->months[lo],
+			(run->nmonths - 1 - lo) * sizeof(*run->months));
+		run->months[lo].year = y;
+		run->months[lo].month = mo;
+		run->months[lo].records = 0;
+		run->months[lo].flagged = 0;
+	}
+	mc = &run->months[lo];
+	mc->records++;
+	mc->flagged += flagged != 0;
+}
+
+static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
+			struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct result *r = &b->results[i];
+		const char *id = b->arena.data + b->slots[i].off[F_ID];
+
+		run->counts.assessed++;
+		count_month(run, b->slots[i].logged_day, r->flagged != NULL);
+		if (r->flagged) {
+			run->counts.flagged++;
+			run->counts.by_status[r->status]++;
+			*(struct gs_flagged *)push(&run->flagged, &run->nflagged,
+						   sizeof(struct gs_flagged)) =
+				*r->flagged;
+			free(r->flagged);
+		} else {
+			run->counts.by_status[GS_STATUS_NONE]++;
+			run->counts.suppressed_only += r->suppressed != 0;
+		}
+		if (r->nlang)
+			run->counts.language++;
+		for (size_t k = 0; k < r->nlang; k++)
+			*(struct gs_language_finding *)push(
+				&run->language, &run->nlanguage,
+				sizeof(*run->language)) = r->lang[k];
+		for (size_t k = 0; k < r->nlimits; k++)
+			*(struct gs_limit_event *)push(&run->limits,
+						       &run->nlimits,
+						       sizeof(*run->limits)) =
+				r->limits[k];
+		for (size_t k = 0; k < r->ndq; k++)
+			*(struct gs_dq_finding *)push(&run->dq, &run->ndq,
+						      sizeof(*run->dq)) =
+				r->dq[k];
+		run->counts.actions_before_log += r->ndq;
+		if (cfg->on_record)
+			cfg->on_record(cfg->on_record_ctx, id, r->status,
+				       r->score, r->rules, r->nrules);
+		free(r->rules);
+		free(r->lang);
+		free(r->limits);
+		free(r->dq);
+		memset(r, 0, sizeof(*r));
+	}
+	b->n = 0;
+	gs_buf_reset(&b->arena);
+}
+
+static void add_unknown(void *ctx, const struct gs_action *a,
+			const char *intel_id)
+{
+	struct gs_run *run = ctx;
+	struct gs_dq_finding *d = push(&run->dq, &run->ndq, sizeof(*d));
+
+	d->kind = xstrdup("unknown_intel_id");
+	d->action_id = xstrdup(a->action_id);
+	d->intel_id = xstrdup(intel_id);
+	d->line = a->line;
+}
+
+/* Frees a batch's unmerged results (error paths). */
+static void discard_batch(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct result *r = &b->results[i];
+
+		if (r->flagged) {
+			flagged_release(r->flagged);
+			free(r->flagged);
+		}
+		for (size_t k = 0; k < r->nlang; k++) {
+			free(r->lang[k].record_id);
+			free(r->lang[k].unit);
+			free(r->lang[k].district);
+		}
+		for (size_t k = 0; k < r->nlimits; k++)
+			free(r->limits[k].record_id);
+		for (size_t k = 0; k < r->ndq; k++) {
+			free(r->dq[k].kind);
+			free(r->dq[k].action_id);
+			free(r->dq[k].intel_id);
+		}
+		free(r->rules);
+		free(r->lang);
+		free(r->limits);
+		free(r->dq);
+		memset(r, 0, sizeof(*r));
+	}
+	b->n = 0;
+}
+
+static void fill_slot(struct batch *b, const struct gs_intel_rec *rec,
+		      size_t ntext)
+{
+	struct slot *s = &b->slots[b->n];
+	const struct gs_str *meta[F_NMETA] = {&rec->id,       &rec->unit,
+					      &rec->district, &rec->grading,
+					      &rec->priority, &rec->subjects};
+
+	s->line = rec->line;
+	s->logged_day = rec->logged_day;
+	for (size_t i = 0; i < F_NMETA + ntext; i++) {
+		const struct gs_str *v = i < F_NMETA ? meta[i]
+						     : &rec->text[i - F_NMETA];
+
+		s->off[i] = b->arena.len;
+		s->len[i] = v->len;
+		gs_buf_append(&b->arena, v->ptr, v->len);
+		gs_buf_putc(&b->arena, '\0');
+	}
+	b->n++;
+}
+
+static void draw_progress(const struct gs_run *run, uint64_t done,
+			  uint64_t total, double t0, int final)
+{
+	double el = now_seconds() - t0;
+	double mbs = el > 0 ? (double)done / 1e6 / el : 0;
+	double eta = done && total > done ? el * (double)(total - done) /
+						    (double)done
+					  : 0;
+
+	fprintf(stderr,
+		"\r\033[Kscan: %lu records, %.1f MB/s, %.0fs elapsed",
+		run->counts.records_read, mbs, el);
+	if (!final && total)
+		fprintf(stderr, ", %.0f%%, ETA %.0fs",
+			100.0 * (double)done / (double)total, eta);
+	if (final)
+		fputc('\n', stderr);
+}
+
+int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
+		struct gs_error *err)
+{
+	struct gs_link *link = NULL;
+	struct gs_ingest *in = NULL;
+	struct pipeline pl;
+	pthread_t *tids = NULL;
+	size_t nthreads = 0;
+	int rc = 0, threads = cfg->threads;
+	int show = cfg->progress && !cfg->quiet && isatty(2);
+	double t0 = now_seconds(), last_draw = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	run->started = t0;
+	run->as_of = cfg->as_of;
+	run->sla_days = cfg->sla_days >= 0 ? cfg->sla_days
+					   : cfg->profile->sla_days;
+	run->intel.path = xstrdup(cfg->intel_path);
+	run->actions.path = xstrdup(cfg->actions_path);
+	if (gs_sha256_file(cfg->intel_path, run->intel.sha256,
+			   &run->intel.size) < 0)
+		return gs_error_set(err, GS_ERR_INPUT, cfg->intel_path, 0, 0,
+				    "cannot read intelligence export: %s",
+				    strerror(errno));
+	if (gs_sha256_file(cfg->actions_path, run->actions.sha256,
+			   &run->actions.size) < 0)
+		return gs_error_set(err, GS_ERR_INPUT, cfg->actions_path, 0, 0,
+				    "cannot read actions export: %s",
+				    strerror(errno));
+
+	link = gs_link_new(cfg->profile);
+	if ((rc = load_actions(cfg, link, run, err)) < 0)
+		goto out;
+	if ((rc = gs_ingest_open(&in, cfg->intel_path, GS_INGEST_INTEL,
+				 cfg->profile, err)) < 0)
+		goto out;
+
+	if (threads <= 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = nc > 0 ? (int)nc : 1;
+	}
+	if (threads > 64)
+		threads = 64;
+	pl.cfg = cfg;
+	pl.link = link;
+	pthread_mutex_init(&pl.lock, NULL);
+	pthread_cond_init(&pl.cond, NULL);
+	pl.nbatches = (size_t)threads * 2 + 2;
+	pl.batches = xcalloc(pl.nbatches, sizeof(*pl.batches));
+	for (size_t i = 0; i < pl.nbatches; i++) {
+		gs_buf_init(&pl.batches[i].arena, 0);
+		pl.batches[i].slots = xcalloc(BATCH_RECORDS, sizeof(struct slot));
+		pl.batches[i].results = xcalloc(BATCH_RECORDS,
+						sizeof(struct result));
+	}
+	if (cfg->timings)
+		pl.timings = xcalloc(gs_rules_count(cfg->rules) + 1,
+				     sizeof(*pl.timings));
+	tids = xcalloc((size_t)threads, sizeof(*tids));
+	for (int i = 0; i < threads; i++) {
+		if (pthread_create(&tids[i], NULL, worker, &pl) != 0)
+			break;
+		nthreads++;
+	}
+	if (!nthreads) {
+		rc = gs_error_set(err, GS_ERR_IO, NULL, 0, 0,
+				  "cannot start a worker thread");
+		goto out;
+	}
+
+	for (int eof = 0; !eof || pl.next_merge < pl.next_fill;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&pl.lock);
+		/* merge every finished batch, in sequence */
+		while (pl.next_merge < pl.next_fill &&
+		       pl.batches[pl.next_merge % pl.nbatches].state == B_DONE) {
+			b = &pl.batches[pl.next_merge % pl.nbatches];
+			pthread_mutex_unlock(&pl.lock);
+			if (b->err_code && !rc) {
+				*err = b->err;
+				rc = b->err_code;
+			}
+			merge_batch(cfg, run, b);
+			pthread_mutex_lock(&pl.lock);
+			b->state = B_FREE;
+			pl.next_merge++;
+		}
+		if (eof || rc) {
+			if (pl.next_merge >= pl.next_fill) {
+				pthread_mutex_unlock(&pl.lock);
+				break;
+			}
+			pthread_cond_wait(&pl.cond, &pl.lock);
+			pthread_mutex_unlock(&pl.lock);
+			continue;
+		}
+		b = &pl.batches[pl.next_fill % pl.nbatches];
+		if (b->state != B_FREE) {
+			pthread_cond_wait(&pl.cond, &pl.lock);
+			pthread_mutex_unlock(&pl.lock);
+			continue;
+		}
+		pthread_mutex_unlock(&pl.lock);
+
+		/* fill one batch */
+		while (b->n < BATCH_RECORDS && b->arena.len < BATCH_BYTES) {
+			struct gs_intel_rec rec;
+			int r = gs_ingest_next_intel(in, &rec, err);
+
+			if (r == 0) {
+				eof = 1;
+				break;
+			}
+			run->counts.records_read++;
+			if (r == GS_ERR_REJECT) {
+				run->counts.rejected++;
+				add_reject(run, err);
+				gs_error_clear(err);
+				continue;
+			}
+			if (r < 0) {
+				run->counts.records_read--;
+				rc = r;
+				eof = 1;
+				break;
+			}
+			gs_link_mark_seen(link, rec.id.ptr, rec.id.len);
+			fill_slot(b, &rec, cfg->profile->ntext);
+		}
+		if (show) {
+			double t = now_seconds();
+
+			if (t - last_draw > 0.25) {
+				draw_progress(run, gs_ingest_offset(in),
+					      gs_ingest_size(in), t0, 0);
+				last_draw = t;
+			}
+		}
+		pthread_mutex_lock(&pl.lock);
+		if (b->n) {
+			b->seq = pl.next_fill++;
+			b->state = B_FILLED;
+			pthread_cond_broadcast(&pl.cond);
+		}
+		pthread_mutex_unlock(&pl.lock);
+	}
+
+	pthread_mutex_lock(&pl.lock);
+	pl.closing = 1;
+	pthread_cond_broadcast(&pl.cond);
+	pthread_mutex_unlock(&pl.lock);
+	for (size_t i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	nthreads = 0;
+	if (rc < 0)
+		goto out;
+
+	run->counts.actions_unknown_intel =
+		gs_link_count_unknown(link, add_unknown, run);
+	run->counts.intel_bytes = gs_ingest_offset(in);
+	if (cfg->timings) {
+		run->timings = pl.timings;
+		run->ntimings = gs_rules_count(cfg->rules);
+		pl.timings = NULL;
+	}
+	if (show)
+		draw_progress(run, gs_ingest_offset(in), gs_ingest_size(in), t0,
+			      1);
+out:
+	if (nthreads) {
+		pthread_mutex_lock(&pl.lock);
+		pl.closing = 1;
+		pthread_cond_broadcast(&pl.cond);
+		pthread_mutex_unlock(&pl.lock);
+		for (size_t i = 0; i < nthreads; i++)
+			pthread_join(tids[i], NULL);
+	}
+	free(tids);
+	if (pl.batches) {
+		for (size_t i = 0; i < pl.nbatches; i++) {
+			discard_batch(&pl.batches[i]);
+			gs_buf_release(&pl.batches[i].arena);
+			free(pl.batches[i].slots);
+			free(pl.batches[i].results);
+		}
+		free(pl.batches);
+		pthread_mutex_destroy(&pl.lock);
+		pthread_cond_destroy(&pl.cond);
+	}
+	free(pl.timings);
+	gs_ingest_free(in);
+	gs_link_free(link);
+	run->finished = now_seconds();
+	run->seconds = run->finished - t0;
+	return rc;
+}
+
+static int cmp_exception(const void *a, const void *b)
+{
+	const struct gs_flagged *x = *(const struct gs_flagged *const *)a;
+	const struct gs_flagged *y = *(const struct gs_flagged *const *)b;
+
+	if (x->days != y->days)
+		return x->days > y->days ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+const struct gs_flagged **gs_scan_exceptions(const struct gs_run *run,
+					     size_t *n)
+{
+	const struct gs_flagged **v =
+		xcalloc(run->nflagged + 1, sizeof(*v));
+	size_t k = 0;
+
+	for (size_t i = 0; i < run->nflagged; i++) {
+		if (run->flagged[i].status == GS_STATUS_GAP ||
+		    run->flagged[i].status == GS_STATUS_LATE)
+			v[k++] = &run->flagged[i];
+	}
+	qsort(v, k, sizeof(*v), cmp_exception);
+	*n = k;
+	return v;
+}
