@@ -355,7 +355,7 @@ static int is_abbrev(const char *s, size_t i)
 {
 	static const char *const abbrevs[] = {
 		"mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "approx", "vs",
-		"cf", "ref", "tel", "no", "nr", "pc", "ds", "dc", "sgt", "insp",
+		"cf", "ref", "tel", "nr", "pc", "ds", "dc", "sgt", "insp",
 	};
 	size_t b = i;
 	char word[8];
