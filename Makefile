@@ -16,7 +16,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test unit e2e asan demo bench eval install clean format test-browser
+.PHONY: all tests deps check test unit asan demo bench eval install clean format test-browser
 all: $(B)/gapscan $(B)/corpus-gen
 
 deps:
@@ -43,20 +43,28 @@ $(B)/tests/%: tests/%.c $(B)/libgapscan.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libgapscan.a $(shell pkg-config --libs criterion 2>/dev/null) $(LDLIBS)
 
-unit: $(TESTS)
-	@fail=0; for t in $(TESTS); do echo "== $$t"; GAPSCAN_ROOT=$(CURDIR) $$t --jobs 2 || fail=1; done; exit $$fail
+# The whole suite against one build: Criterion binaries, end-to-end scripts,
+# the browser check. Last line: "total: N passed, N failed".
+check: all $(TESTS)
+	sh tests/run.sh $(B)
 
-e2e: $(B)/gapscan $(B)/corpus-gen
-	GAPSCAN=$(CURDIR)/$(B)/gapscan CORPUS_GEN=$(CURDIR)/$(B)/corpus-gen sh tests/e2e/run.sh
+tests: $(TESTS)
+
+unit: all $(TESTS)
+	NO_BROWSER=1 sh tests/run.sh $(B)
 
 test: deps
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) e2e
+	$(MAKE) check
 
+test-browser: deps all
+	GAPSCAN=$(CURDIR)/$(B)/gapscan CORPUS_GEN=$(CURDIR)/$(B)/corpus-gen sh tests/browser/run.sh
+
+# The same suite under AddressSanitizer and UBSan (no browser: it adds
+# nothing the sanitizers can see).
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
-	$(MAKE) B=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+	$(MAKE) B=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all tests
+	ASAN_OPTIONS=detect_leaks=1 NO_BROWSER=1 sh tests/run.sh build-asan
 
 demo: deps all
 	@mkdir -p out && chmod 700 out

@@ -1,0 +1,62 @@
+# gapscan scan: usage errors, exit codes, located input errors, the exact
+# exception header, output modes and a hand-checked small export.
+. tests/e2e/lib.sh
+G=$GAPSCAN
+
+# usage and version
+$G --version | grep -q '^gapscan [0-9]' || fail "--version"
+$G scan --help | grep -q -- '--intel FILE' || fail "scan --help"
+set +e
+$G scan --intel x.csv >/dev/null 2>"$TMP/err"; rc=$?
+set -e
+expect_eq "missing --actions exit" "$rc" 2
+grep -q 'scan needs --intel FILE and --actions FILE' "$TMP/err" || fail "usage message"
+set +e; $G frobnicate 2>/dev/null; rc=$?; set -e
+expect_eq "unknown command exit" "$rc" 2
+set +e; $G scan --intel a --actions b --sla-days x 2>/dev/null; rc=$?; set -e
+expect_eq "bad --sla-days exit" "$rc" 2
+
+# a small export whose statuses are worked out by hand (as of 2026-11-01, SLA 7)
+cat > "$TMP/intel.csv" <<'CSV'
+intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative
+I1,2026-10-01,CID North,North,1B P,,S-1,"Concerns of CSE: Child A (14) MFH, seen getting into a car with an older male"
+I2,2026-10-01,CID North,North,1B P,,S-2,"Concerns of CSE for Child B, being groomed by adult male"
+I3,2026-10-28,Response 3,South,2C P,,S-3,"Concerns of CSE: Child C (13) is being groomed online"
+I4,2026-09-01,Response 3,South,2C P,,S-4,"Concerns of CSE: Child D (15) being groomed by older male"
+I5,2026-10-01,MASH,East,1A P,,S-5,"Burglary at dwelling, side gate insecure, no suspects"
+CSV
+cat > "$TMP/actions.csv" <<'CSV'
+action_id,intel_id,action_type,action_at,unit,rationale
+A1,I1,referral,2026-10-08,MASH,
+A2,I2,referral,2026-10-09,MASH,
+A3,I4,noted,2026-09-02,MASH,
+A4,I4,nfa,2026-09-03,MASH,
+A5,I999,tasking,2026-10-02,MASH,
+CSV
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 \
+	--out "$TMP/exc.csv" --status-out "$TMP/st.csv" 2>"$TMP/summary" || fail "scan exit $?"
+expect_eq "header" "$(head -1 "$TMP/exc.csv")" "intel_id,logged_at,district,unit,status,days,score,rules,categories"
+expect_eq "exception ids in order" "$(tail -n +2 "$TMP/exc.csv" | cut -d, -f1,5,6 | tr '\n' ' ')" "I4,gap,61 I2,late,8 "
+expect_eq "I1 actioned" "$(grep '^I1,' "$TMP/st.csv" | cut -d, -f2)" actioned
+expect_eq "I3 open" "$(grep '^I3,' "$TMP/st.csv" | cut -d, -f2)" open
+expect_eq "I5 none" "$(grep '^I5,' "$TMP/st.csv" | cut -d, -f2)" none
+grep -q '^records read *5$' "$TMP/summary" || fail "records read"
+grep -q '^  flagged *4$' "$TMP/summary" || fail "flagged"
+grep -q '^  unknown intel id 1$' "$TMP/summary" || fail "unknown intel id"
+# outputs are owner-only
+expect_eq "mode" "$(stat -c %a "$TMP/exc.csv")" 600
+# missing required column: input error naming the column
+sed '1s/narrative/notes/' "$TMP/intel.csv" > "$TMP/nocol.csv"
+set +e; $G scan --intel "$TMP/nocol.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/x.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "missing column exit" "$rc" 3
+grep -q 'narrative' "$TMP/err" || fail "missing column message: $(cat "$TMP/err")"
+[ ! -e "$TMP/x.csv" ] || fail "no output on input error"
+# unwritable output: I/O error
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out /nonexistent/dir/x.csv 2>/dev/null; rc=$?; set -e
+expect_eq "unwritable output exit" "$rc" 5
+# /dev/full as stdout
+if [ -w /dev/full ]; then
+	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet > /dev/full 2>/dev/null; rc=$?; set -e
+	expect_eq "/dev/full exit" "$rc" 5
+fi
+echo ok
