@@ -34,6 +34,8 @@ enum ins {
 	INS_OVERRIDE,
 	INS_RUN_RULE,
 	INS_MONTH,
+	INS_ENTITY,
+	INS_LANGUAGE,
 	INS_COUNT
 };
 
@@ -53,8 +55,9 @@ static const char *const ins_sql[INS_COUNT] = {
 		       " logged_day, logged_date, logged_month, district, unit,"
 		       " grading, priority, subjects, sla, score, status, days,"
 		       " first_action_id, first_action_type, first_action_day,"
-		       " first_action_date, rules) VALUES (?,?,?,?,?,?,?,?,?,?,"
-		       "?,?,?,?,?,?,?,?,?,?)",
+		       " first_action_date, rules, excerpt, mark_start,"
+		       " mark_end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+		       "?,?,?,?,?)",
 	[INS_ARULE] = "INSERT INTO assessment_rules (run_id, record_id,"
 		      " rule_id) VALUES (?,?,?)",
 	[INS_HIT] = "INSERT INTO hits (run_id, record_id, rule_id, field,"
@@ -73,6 +76,11 @@ static const char *const ins_sql[INS_COUNT] = {
 			 " VALUES (?,?,?,?,?,?,?)",
 	[INS_MONTH] = "INSERT INTO run_months (run_id, month, district,"
 		      " records) VALUES (?,?,?,?)",
+	[INS_ENTITY] = "INSERT INTO entities (run_id, record_id, kind, value)"
+		       " VALUES (?,?,?,?)",
+	[INS_LANGUAGE] = "INSERT INTO language_findings (run_id, record_id,"
+			 " unit, district, logged_day, logged_date, rule_id)"
+			 " VALUES (?,?,?,?,?,?,?)",
 };
 
 struct gs_store {
@@ -143,7 +151,20 @@ static const char *const migrations[GS_STORE_SCHEMA_VERSION] = {
 	" rule_index INTEGER NOT NULL, rule_id TEXT NOT NULL,"
 	" category TEXT, weight INTEGER, is_language INTEGER,"
 	" disabled INTEGER, PRIMARY KEY (run_id, rule_id));",
-	/* 1 -> 2: records per month for trends; repeat-intelligence chains */
+	/* 1 -> 2: records per month for trends, excerpts, entities and
+	 * language findings; chains reserved for repeat intelligence */
+	"ALTER TABLE assessments ADD COLUMN excerpt TEXT;"
+	"ALTER TABLE assessments ADD COLUMN mark_start INTEGER;"
+	"ALTER TABLE assessments ADD COLUMN mark_end INTEGER;"
+	"CREATE TABLE entities ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);"
+	"CREATE INDEX entities_run ON entities (run_id, kind, value);"
+	"CREATE TABLE language_findings ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, unit TEXT, district TEXT,"
+	" logged_day INTEGER, logged_date TEXT, rule_id TEXT NOT NULL);"
+	"CREATE INDEX language_findings_run ON language_findings (run_id);"
 	"CREATE TABLE run_months ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
 	" month TEXT NOT NULL, district TEXT NOT NULL DEFAULT '',"
@@ -589,6 +610,26 @@ static int write_input(struct gs_store *s, long long id, const char *role,
 	return step_insert(s, st, err);
 }
 
+/* "kind:value" entities; one without a kind is stored with kind "". */
+static int write_entity(struct gs_store *s, long long id, const char *record,
+			const char *entity, struct gs_error *err)
+{
+	sqlite3_stmt *st = s->ins[INS_ENTITY];
+	const char *colon = strchr(entity, ':');
+
+	bind_int(st, 1, id);
+	bind_text(st, 2, record);
+	if (colon) {
+		sqlite3_bind_text(st, 3, entity, (int)(colon - entity),
+				  SQLITE_STATIC);
+		bind_text(st, 4, colon + 1);
+	} else {
+		bind_text(st, 3, "");
+		bind_text(st, 4, entity);
+	}
+	return step_insert(s, st, err);
+}
+
 static int write_flagged(struct gs_store *s, long long id,
 			 const struct gs_flagged *f,
 			 const struct gs_store_meta *m, struct gs_buf *rules,
@@ -630,6 +671,11 @@ static int write_flagged(struct gs_store *s, long long id,
 		bind_text(st, 19, action);
 	}
 	bind_text(st, 20, rules->data ? rules->data : "");
+	if (f->excerpt) {
+		bind_text(st, 21, f->excerpt);
+		bind_int(st, 22, (long long)f->mark_start);
+		bind_int(st, 23, (long long)f->mark_end);
+	}
 	rc = step_insert(s, st, err);
 	for (size_t i = 0; rc == 0 && i < f->nrules; i++) {
 		st = s->ins[INS_ARULE];
@@ -638,6 +684,8 @@ static int write_flagged(struct gs_store *s, long long id,
 		bind_text(st, 3, rule_id(m, f->rules[i]));
 		rc = step_insert(s, st, err);
 	}
+	for (size_t i = 0; rc == 0 && i < f->nentities; i++)
+		rc = write_entity(s, id, f->id, f->entities[i], err);
 	for (size_t i = 0; rc == 0 && i < f->nhits; i++) {
 		const struct gs_scan_hit *h = &f->hits[i];
 
@@ -708,6 +756,34 @@ static int write_lists(struct gs_store *s, long long id,
 		bind_int(st, 5, m->rules[i].weight);
 		bind_int(st, 6, m->rules[i].is_language);
 		bind_int(st, 7, m->rules[i].disabled);
+		rc = step_insert(s, st, err);
+	}
+	for (size_t i = 0; rc == 0 && i < run->nlanguage; i++) {
+		const struct gs_language_finding *l = &run->language[i];
+		char logged[11];
+
+		gs_date_format(l->logged_day, logged);
+		st = s->ins[INS_LANGUAGE];
+		bind_int(st, 1, id);
+		bind_text(st, 2, l->record_id);
+		bind_text(st, 3, l->unit);
+		bind_text(st, 4, l->district);
+		bind_int(st, 5, l->logged_day);
+		bind_text(st, 6, logged);
+		bind_text(st, 7, rule_id(m, l->rule));
+		rc = step_insert(s, st, err);
+	}
+	/* months: the caller's per-district counts, else the scan's */
+	for (size_t i = 0; rc == 0 && !m->months && i < run->nmonths; i++) {
+		char month[16];
+
+		snprintf(month, sizeof month, "%04d-%02d", run->months[i].year,
+			 run->months[i].month);
+		st = s->ins[INS_MONTH];
+		bind_int(st, 1, id);
+		bind_text(st, 2, month);
+		bind_text(st, 3, "");
+		bind_int(st, 4, (long long)run->months[i].records);
 		rc = step_insert(s, st, err);
 	}
 	for (size_t i = 0; rc == 0 && i < m->nmonths; i++) {
@@ -988,7 +1064,8 @@ int gs_store_assessments(struct gs_store *s, long long run,
 	static const char sql[] =
 		"SELECT record_id, line, logged_date, district, unit, grading,"
 		" priority, subjects, sla, score, status, days,"
-		" first_action_id, first_action_type, first_action_date, rules"
+		" first_action_id, first_action_type, first_action_date, rules,"
+		" excerpt, mark_start, mark_end"
 		" FROM assessments WHERE run_id = ?1 ORDER BY record_id";
 	sqlite3_stmt *st = NULL;
 	struct gs_store_assessment a;
@@ -1016,6 +1093,9 @@ int gs_store_assessments(struct gs_store *s, long long run,
 		a.first_action_type = col_text(st, 13);
 		a.first_action_date = col_text(st, 14);
 		a.rules = col_text(st, 15);
+		a.excerpt = col_text(st, 16);
+		a.mark_start = (size_t)sqlite3_column_int64(st, 17);
+		a.mark_end = (size_t)sqlite3_column_int64(st, 18);
 		rc = cb(&a, ctx);
 		if (rc != 0)
 			break;
@@ -1175,7 +1255,7 @@ static int cmp_count(const void *a, const void *b)
 static int add_records(struct gs_store *s, long long run, unsigned keys,
 		       struct counts_acc *acc, struct gs_error *err)
 {
-	char sql[512];
+	char sql[640];
 	sqlite3_stmt *st = NULL;
 	size_t nflagged_rows = acc->n;
 	int any = 0;
@@ -1186,9 +1266,14 @@ static int add_records(struct gs_store *s, long long run, unsigned keys,
 		return 0; /* unflagged records have no category */
 	snprintf(sql, sizeof sql,
 		 "SELECT %s, %s, sum(records) FROM run_months"
-		 " WHERE run_id = ?1 GROUP BY 1, 2",
+		 " WHERE run_id = ?1%s GROUP BY 1, 2",
 		 (keys & GS_STORE_BY_MONTH) ? "month" : "''",
-		 (keys & GS_STORE_BY_DISTRICT) ? "district" : "''");
+		 (keys & GS_STORE_BY_DISTRICT) ? "district" : "''",
+		 /* counts by month only say nothing about districts */
+		 (keys & GS_STORE_BY_DISTRICT)
+			 ? " AND EXISTS (SELECT 1 FROM run_months"
+			   " WHERE run_id = ?1 AND district <> '')"
+			 : "");
 	rc = prepare(s, sql, &st, err);
 	if (rc < 0)
 		return rc;

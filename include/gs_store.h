@@ -163,6 +163,8 @@ struct gs_store_assessment {
 	const char *first_action_id, *first_action_type; /* or "" */
 	const char *first_action_date;                   /* or "" */
 	const char *rules; /* rule ids, ';'-separated */
+	const char *excerpt; /* around the first active hit, or "" */
+	size_t mark_start, mark_end; /* the hit within excerpt */
 };
 typedef int (*gs_store_assessment_cb)(const struct gs_store_assessment *a,
 				      void *ctx);
