@@ -139,6 +139,12 @@ over_field(const struct gs_csv *r, char *out, size_t n, size_t k)
 		 r->max_field, col);
 }
 
+size_t
+gs_csv_buffer_size(const struct gs_csv *r)
+{
+	return r->cap;
+}
+
 uint64_t
 gs_csv_offset(const struct gs_csv *r)
 {
@@ -194,9 +200,11 @@ start(struct gs_csv *r, struct gs_error *err)
 	int rc;
 
 	r->started = 1;
-	rc = fill(r, &c, err);
-	if (rc < 0)
-		return rc;
+	while (r->end < 4 && !r->eof) { /* enough to see a byte order mark */
+		rc = fill(r, &c, err);
+		if (rc < 0)
+			return rc;
+	}
 	u = (const unsigned char *)r->buf;
 	if (r->end >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
 			    (u[0] == 0xFE && u[1] == 0xFF))) {
@@ -414,7 +422,8 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 			flen = c.w - c.fs;
 			if (c.p < r->end) {
 				ch = (unsigned char)r->buf[c.p];
-				if (ch != r->delim && ch != '\n' && ch != '\r') {
+				if (ch != (unsigned char)r->delim && ch != '\n' &&
+				    ch != '\r') {
 					if (reason == NULL) {
 						where(r, nf + 1, col, sizeof(col));
 						snprintf(why, sizeof(why),
@@ -481,18 +490,19 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 			}
 		}
 
-		/* the field is buf[fs..fs+flen); c.p is at its terminator */
+		/* the field is buf[fs..fs+flen); c.p is at its terminator,
+		 * which its NUL replaces */
+		ch = c.p < r->end ? (unsigned char)r->buf[c.p] : -1;
 		if (!discard) {
 			add_field(r, nf, c.fs - c.rs, flen);
 			r->buf[c.fs + flen] = '\0';
 		}
 		nf++;
 		end_line = line;
-		if (c.p >= r->end) /* end of file ends the record */
+		if (ch < 0) /* end of file ends the record */
 			break;
-		ch = (unsigned char)r->buf[c.p];
 		c.p++;
-		if (ch == r->delim)
+		if (ch == (unsigned char)r->delim)
 			continue;
 		line++;
 		if (ch == '\r') {

@@ -58,4 +58,7 @@ struct gs_csv *gs_csv_new_sized(FILE *fp, const char *path, char delim,
  * K`); names stay the caller's and must outlive the reader. */
 void gs_csv_set_names(struct gs_csv *r, const struct gs_str *names, size_t n);
 
+/* Bytes the reader's buffer holds now (tests check it stays flat). */
+size_t gs_csv_buffer_size(const struct gs_csv *r);
+
 #endif
