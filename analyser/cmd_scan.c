@@ -93,6 +93,7 @@ static int parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Returns 0 to run, -1 after --help, or GS_EXIT_USAGE. */
 static int parse_opts(int argc, char **argv, struct scan_opts *o)
 {
 	int c;
@@ -118,7 +119,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 		case O_QUIET: o->quiet = 1; break;
 		case O_HELP:
 			fputs(scan_usage, stdout);
-			return 1;
+			return -1;
 		case O_SLA:
 			if (parse_int(optarg, 0, 3650, &v) < 0)
 				return gs_cli_usage_error(
@@ -356,7 +357,7 @@ int gs_cmd_scan(int argc, char **argv)
 	gs_error_clear(&err);
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
-		return rc > 0 ? GS_EXIT_OK : rc;
+		return rc < 0 ? GS_EXIT_OK : rc; /* --help, or a usage error */
 	gs_run_init(&run);
 	memset(&cfg, 0, sizeof(cfg));
 	if ((rc = gs_cli_load_profile(&profile, o.profile, &err)) < 0)
