@@ -72,6 +72,16 @@ demo: deps all
 	  --as-of 2026-11-01 --out out/exceptions.csv
 	@echo "demo: exception list written to out/exceptions.csv"
 
+# Throughput, peak memory and ratios against cat, ripgrep and grep on
+# generated 100k and 1M record exports (bench/, never committed).
+bench: deps all
+	@command -v rg >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q ripgrep; } || echo "bench: ripgrep missing; rg left out"
+	python3 tests/bench.py
+
+# Precision and recall on corpus/hard and on a generated corpus.
+eval: deps all
+	sh tests/eval.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gapscan/rules $(DESTDIR)$(PREFIX)/share/gapscan/profiles
 	install -m 755 $(B)/gapscan $(DESTDIR)$(PREFIX)/bin/gapscan
