@@ -6,6 +6,7 @@
  * tested alone; the pack tests at the end load the shipped rules/.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -672,4 +673,170 @@ Test(match, prefilter_equals_pcre2_only_generated)
 	gs_match_result_release(&res);
 	gs_buf_release(&b);
 	free_rules(rs);
+}
+
+/* ---- the commands: gapscan rules test, gapscan explain ---- */
+
+#include <jansson.h>
+
+#include "gs_cli.h"
+
+static const char *root(void)
+{
+	const char *r = getenv("GAPSCAN_ROOT");
+
+	return r != NULL ? r : ".";
+}
+
+#define PATH_LEN 1024
+
+/* Fills buf (PATH_LEN bytes) with $GAPSCAN_ROOT/rel and returns it. */
+static char *path(char *buf, const char *rel)
+{
+	snprintf(buf, PATH_LEN, "%s/%s", root(), rel);
+	return buf;
+}
+
+Test(rules_test, shipped_style_pack_passes)
+{
+	char p0[PATH_LEN];
+	char *argv[] = {"test", path(p0, "tests/data/match/pack"), NULL};
+
+	cr_redirect_stdout();
+	cr_assert_eq(gs_cmd_rules_test(2, argv), GS_EXIT_OK);
+	cr_assert_stdout_eq_str("7 passed, 0 failed\n");
+}
+
+Test(rules_test, failures_say_what_matched_and_why)
+{
+	char p0[PATH_LEN], p1[PATH_LEN];
+	char *argv[] = {"test", "--rules", path(p0, "tests/data/match/failing"),
+			NULL};
+	char want[4096];
+	const char *file = path(p1, "tests/data/match/failing/rules.json");
+
+	snprintf(want, sizeof(want),
+		 "FAIL car-bad-tests match (%s:4): expected an active hit\n"
+		 "  text: \"if she gets in the car\"\n"
+		 "  hit [19,22) \"car\" suppressed by cue hyp-if (hypothetical) "
+		 "\"if\" at [0,2)\n"
+		 "FAIL car-bad-tests no_match (%s:4): expected no active hit\n"
+		 "  text: \"a car\"\n"
+		 "  hit [2,5) \"car\" active\n"
+		 "FAIL car-bad-tests suppressed (%s:4): expected a suppressed or "
+		 "excluded hit and no active one\n"
+		 "  text: \"a boat\"\n"
+		 "  no hit\n"
+		 "1 passed, 3 failed\n",
+		 file, file, file);
+	cr_redirect_stdout();
+	cr_assert_eq(gs_cmd_rules_test(3, argv), GS_EXIT_FINDINGS);
+	cr_assert_stdout_eq_str(want);
+}
+
+Test(rules_test, unloadable_pack_exits_4)
+{
+	char p0[PATH_LEN];
+	char *argv[] = {"test", path(p0, "tests/data/match/no-such-pack"), NULL};
+
+	cr_redirect_stdout();
+	cr_redirect_stderr();
+	cr_assert_eq(gs_cmd_rules_test(2, argv), GS_EXIT_RULE);
+}
+
+Test(rules_test, usage_error_exits_2)
+{
+	char *argv[] = {"test", "a", "b", NULL};
+
+	cr_redirect_stderr();
+	cr_assert_eq(gs_cmd_rules_test(3, argv), GS_EXIT_USAGE);
+}
+
+Test(explain, text_marks_hits_and_explains_suppression)
+{
+	char p0[PATH_LEN], p1[PATH_LEN];
+	char *argv[] = {"explain", "--rules", path(p0, "tests/data/match/pack"),
+			"--profile", path(p1, "profiles/default.json"), "--text",
+			"if in a taxi. Seen in AB12 CDE", NULL};
+
+	cr_redirect_stdout();
+	cr_assert_eq(gs_cmd_explain(7, argv), GS_EXIT_OK);
+	cr_assert_stdout_eq_str(
+		"narrative:\n"
+		"if in a taxi. Seen in [[AB12 CDE]]{vrm-seen}\n"
+		"\n"
+		"hits:\n"
+		"  vrm-seen  category vehicles_taxis  weight 1  field narrative  "
+		"[22,30)  \"AB12 CDE\"\n"
+		"    vrm: \"AB12 CDE\"\n"
+		"suppressed or excluded:\n"
+		"  none\n"
+		"language:\n"
+		"  none\n"
+		"score: 1, threshold 3: not flagged\n"
+		"overrides in force:\n"
+		"  none\n");
+}
+
+Test(explain, record_with_actions_json)
+{
+	char p0[PATH_LEN], p1[PATH_LEN], p2[PATH_LEN], p3[PATH_LEN];
+	char *argv[] = {"explain", "--rules", path(p0, "tests/data/match/pack"),
+			"--profile", path(p1, "profiles/default.json"),
+			"--intel", path(p2, "tests/data/match/intel.csv"),
+			"--id", "INT-1",
+			"--actions", path(p3, "tests/data/match/actions.csv"),
+			"--as-of", "2026-11-01", "--json", NULL};
+	char out[8192];
+	FILE *f;
+	size_t n;
+	json_t *j;
+	json_error_t je;
+	json_t *hit;
+
+	cr_redirect_stdout();
+	cr_assert_eq(gs_cmd_explain(14, argv), GS_EXIT_OK);
+	fflush(stdout);
+	f = cr_get_redirected_stdout();
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	j = json_loads(out, 0, &je);
+	cr_assert_not_null(j, "json: %s", je.text);
+	cr_expect_eq(json_integer_value(json_object_get(j, "score")), 3);
+	cr_expect(json_is_true(json_object_get(j, "flagged")));
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "late");
+	cr_expect_eq(json_integer_value(json_object_get(j, "days")), 19);
+	cr_assert_eq(json_array_size(json_object_get(j, "hits")), 1);
+	hit = json_array_get(json_object_get(j, "hits"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(hit, "rule")),
+			 "car-older-male");
+	cr_expect_str_eq(json_string_value(json_object_get(hit, "state")),
+			 "active");
+	cr_expect_eq(json_integer_value(json_object_get(hit, "start")), 46);
+	cr_expect_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "actions"), 0),
+			"action_id")),
+		"ACT-1");
+	json_decref(j);
+}
+
+Test(explain, absent_id_exits_3)
+{
+	char p0[PATH_LEN], p1[PATH_LEN], p2[PATH_LEN];
+	char *argv[] = {"explain", "--rules", path(p0, "tests/data/match/pack"),
+			"--profile", path(p1, "profiles/default.json"),
+			"--intel", path(p2, "tests/data/match/intel.csv"),
+			"--id", "INT-9", NULL};
+
+	cr_redirect_stdout();
+	cr_redirect_stderr();
+	cr_assert_eq(gs_cmd_explain(9, argv), GS_EXIT_INPUT);
+	{
+		char want[2048];
+
+		snprintf(want, sizeof(want),
+			 "gapscan: %s: id 'INT-9' not found\n", p2);
+		cr_assert_stderr_eq_str(want);
+	}
 }
