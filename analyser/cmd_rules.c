@@ -115,9 +115,10 @@ static void print_caret(FILE *out, const char *text, long caret)
 	long col = 1;
 	const char *p;
 
-	fprintf(out, "    %s\n    ", text);
+	fprintf(out, "    %s\n", text);
 	if (caret <= 0)
 		return;
+	fputs("    ", out);
 	for (p = text; *p && col < caret; p++) {
 		if (((unsigned char)*p & 0xc0) == 0x80)
 			continue;
@@ -141,11 +142,8 @@ static void print_diag(FILE *out, const struct ldiag *d)
 		fprintf(out, "%s: %s: %s\n", d->file, level, d->msg);
 	else
 		fprintf(out, "%s: %s\n", level, d->msg);
-	if (d->show) {
+	if (d->show)
 		print_caret(out, d->show, d->caret);
-		if (d->caret <= 0)
-			fputc('\n', out);
-	}
 }
 
 /* ---- lint checks ------------------------------------------------------------- */

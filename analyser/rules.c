@@ -570,7 +570,10 @@ struct obj {
 	const struct jpos *pos;
 	char label[160]; /* rule x */
 	char where[160]; /* in rule "x" */
+	long line;	 /* where messages about the whole object point */
 	int bad;	 /* a problem was reported */
+	const char *suggested[8]; /* did-you-mean answers already given */
+	size_t nsuggested;
 };
 
 static long obj_line(const struct obj *o, const char *key)
@@ -579,7 +582,7 @@ static long obj_line(const struct obj *o, const char *key)
 
 	if (i >= 0)
 		return o->pos->key_lines[i];
-	return o->pos ? o->pos->line : 0;
+	return o->line;
 }
 
 static void obj_error(struct obj *o, long line, const char *fmt, ...)
@@ -612,6 +615,8 @@ static void check_keys(struct obj *o, const char *const *allowed)
 			continue;
 		o->bad = 1;
 		alt = did_you_mean(k, allowed, count_names(allowed));
+		if (alt && o->nsuggested < 8)
+			o->suggested[o->nsuggested++] = alt;
 		if (alt)
 			report(o->L, o->file, o->pos->key_lines[i], 0, NULL, 0,
 			       "unknown key \"%s\" %s; did you mean \"%s\"?", k,
@@ -622,9 +627,19 @@ static void check_keys(struct obj *o, const char *const *allowed)
 	}
 }
 
+/* "missing" is left unsaid when an unknown key was already answered
+ * with "did you mean" this key: one mistake, one message. */
 static void missing(struct obj *o, const char *key)
 {
-	obj_error(o, o->pos ? o->pos->line : 0, "missing \"%s\"", key);
+	size_t i;
+
+	for (i = 0; i < o->nsuggested; i++) {
+		if (strcmp(o->suggested[i], key) == 0) {
+			o->bad = 1;
+			return;
+		}
+	}
+	obj_error(o, o->line, "missing \"%s\"", key);
 }
 
 static void wrong_type(struct obj *o, const char *key, const char *want,
@@ -898,7 +913,9 @@ static void load_tests(struct obj *o, struct gs_rule *r)
 	}
 	to.j = t;
 	to.pos = jpos_get(o->pos, "tests");
+	to.line = to.pos ? to.pos->line : o->line;
 	to.bad = 0;
+	to.nsuggested = 0;
 	snprintf(to.where, sizeof(to.where), "in \"tests\" of %s",
 		 o->where + 3);
 	check_keys(&to, test_keys);
@@ -984,6 +1001,7 @@ static void load_rule(struct loader *L, const char *file, json_t *j,
 	o.file = file;
 	o.j = j;
 	o.pos = pos;
+	o.line = pos ? pos->line : 0;
 	snprintf(o.label, sizeof(o.label), "rule #%zu", index + 1);
 	snprintf(o.where, sizeof(o.where), "in rule #%zu", index + 1);
 	if (!json_is_object(j)) {
@@ -1002,6 +1020,7 @@ static void load_rule(struct loader *L, const char *file, json_t *j,
 		}
 	}
 	r.info.line = obj_line(&o, id ? "id" : "");
+	o.line = r.info.line;
 	r.info.file = xstrdup(file);
 	check_keys(&o, rule_keys);
 
@@ -1110,6 +1129,7 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 	o.file = file;
 	o.j = j;
 	o.pos = pos;
+	o.line = pos ? pos->line : 0;
 	snprintf(o.label, sizeof(o.label), "cue #%zu", index + 1);
 	snprintf(o.where, sizeof(o.where), "in cue #%zu", index + 1);
 	if (!json_is_object(j)) {
@@ -1128,6 +1148,7 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 		}
 	}
 	c.info.line = obj_line(&o, id ? "id" : "");
+	o.line = c.info.line;
 	check_keys(&o, cue_keys);
 	if (id) {
 		int inserted = 0;
@@ -1154,7 +1175,10 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 		type = GS_CUE_NTYPES; /* any type, unless one is given */
 	get_enum(&o, "type", dir != GS_DIR_TERMINATE && dir != GS_DIR_PSEUDO,
 		 cue_types, "type", &type);
-	get_int(&o, "scope", 0, 1, RULES_SCOPE_MAX, &scope);
+	/* scope means nothing to terminate and pseudo cues: 0 is fine */
+	get_int(&o, "scope", 0,
+		dir == GS_DIR_TERMINATE || dir == GS_DIR_PSEUDO ? 0 : 1,
+		RULES_SCOPE_MAX, &scope);
 	if (get_str(&o, "pattern", 1, &pat) == 0) {
 		char label[256];
 
@@ -1192,6 +1216,7 @@ static void load_pack_meta(struct loader *L, const char *file, json_t *j,
 	o.file = file;
 	o.j = j;
 	o.pos = pos;
+	o.line = pos ? pos->line : 0;
 	snprintf(o.label, sizeof(o.label), "\"pack\"");
 	snprintf(o.where, sizeof(o.where), "in \"pack\"");
 	if (!json_is_object(j)) {
@@ -1268,6 +1293,7 @@ static void load_file(struct loader *L, const char *file, const char *text,
 	o.file = file;
 	o.j = j;
 	o.pos = &pos;
+	o.line = pos.line;
 	snprintf(o.label, sizeof(o.label), "top level");
 	snprintf(o.where, sizeof(o.where), "at top level");
 	if (!json_is_object(j)) {
@@ -1375,6 +1401,7 @@ static void load_override(struct loader *L, const char *file, json_t *j,
 	o.file = file;
 	o.j = j;
 	o.pos = pos;
+	o.line = pos ? pos->line : 0;
 	snprintf(o.label, sizeof(o.label), "override #%zu", index + 1);
 	snprintf(o.where, sizeof(o.where), "in override #%zu", index + 1);
 	if (!json_is_object(j)) {
@@ -1382,7 +1409,8 @@ static void load_override(struct loader *L, const char *file, json_t *j,
 			  json_type_name(j));
 		return;
 	}
-	if (get_str(&o, "rule", 1, &rule_id) == 0) {
+	if (get_str(&o, "rule", 1, &rule_id) == 0 && rule_id) {
+		o.line = obj_line(&o, "rule");
 		snprintf(o.label, sizeof(o.label), "override for rule %s",
 			 rule_id);
 		snprintf(o.where, sizeof(o.where),
@@ -1428,7 +1456,7 @@ static void load_override(struct loader *L, const char *file, json_t *j,
 		}
 	}
 	if (!o.bad && disable != 1 && weight < 0 && !npats && !nexcl)
-		obj_error(&o, pos ? pos->line : 0,
+		obj_error(&o, o.line,
 			  "changes nothing: give \"disable\", \"weight\", "
 			  "\"patterns\" or \"exclude\"");
 	if (o.bad || !r)
@@ -1511,6 +1539,7 @@ static void load_overrides(struct loader *L, const char *file,
 	o.file = file;
 	o.j = j;
 	o.pos = &pos;
+	o.line = pos.line;
 	snprintf(o.label, sizeof(o.label), "overrides file");
 	snprintf(o.where, sizeof(o.where), "at top level");
 	if (!json_is_object(j)) {
