@@ -536,7 +536,7 @@ int gs_cmd_explain(int argc, char **argv)
 	memset(&sub, 0, sizeof(sub));
 	memset(&x, 0, sizeof(x));
 	gs_error_clear(&err);
-	gs_profile_init(&profile);
+	memset(&profile, 0, sizeof(profile)); /* gs_cli_load_profile inits it */
 	gs_match_result_init(&x.res);
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0) {

@@ -153,7 +153,7 @@ int gs_cmd_rules_test(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	gs_error_clear(&err);
-	gs_profile_init(&profile);
+	memset(&profile, 0, sizeof(profile)); /* gs_cli_load_profile inits it */
 	gs_match_result_init(&t.res);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

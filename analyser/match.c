@@ -580,7 +580,8 @@ static int find_cues(struct gs_matcher *m, struct gs_error *err)
 			m->terms[keep++] = m->terms[i];
 	}
 	m->nterms = keep;
-	qsort(m->cues, m->ncues, sizeof(*m->cues), cmp_cue);
+	if (m->ncues > 1)
+		qsort(m->cues, m->ncues, sizeof(*m->cues), cmp_cue);
 
 	for (size_t i = 0; i < m->ncues; i++) {
 		struct cue_match *cm = &m->cues[i];
@@ -734,7 +735,8 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 		t->prefilter_hits++;
 	if (m->ncands == 0)
 		return 0;
-	qsort(m->cands, m->ncands, sizeof(*m->cands), cmp_cand);
+	if (m->ncands > 1)
+		qsort(m->cands, m->ncands, sizeof(*m->cands), cmp_cand);
 	for (size_t i = 0; i < m->ncands; i++) {
 		if (i > 0 && m->cands[i].h.start < last_end)
 			continue;
@@ -945,7 +947,8 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 	 * answer for the record is unknown */
 	for (size_t i = 0; i < res->nlimit; i++)
 		drop_rule_hits(res, 0, res->limit_rules[i]);
-	qsort(res->hits, res->nhits, sizeof(*res->hits), cmp_hit);
+	if (res->nhits > 1)
+		qsort(res->hits, res->nhits, sizeof(*res->hits), cmp_hit);
 out:
 	return rc;
 }

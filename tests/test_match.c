@@ -493,7 +493,7 @@ static double seconds(void)
 static void limit_case(int jit, int pf, const char *tail, int want_limit)
 {
 	static const struct spec_rule sr[] = {
-		{.id = "ok-before", .pats = {"\\ba a\\b"}},
+		{.id = "ok-before", .pats = {"^a a\\b"}},
 		{.id = "evil", .pats = {"(\\w+\\s?)+$"}},
 		{.id = "ok-after", .pats = {"a !"}},
 	};
@@ -529,7 +529,7 @@ static void limit_case(int jit, int pf, const char *tail, int want_limit)
 	cr_assert_eq(gs_match_record(m, &t, 1, &res, &err), 0, "%s", err.msg);
 	cr_expect_lt(seconds() - t0, 1.0, "a limit stops it fast");
 	/* the other rules still ran */
-	cr_assert_eq(res.nhits, n / 4 + 1);
+	cr_assert_eq(res.nhits, 2);
 	cr_expect_eq(res.hits[0].rule, 0);
 	cr_expect_eq(res.hits[res.nhits - 1].rule, 2);
 	cr_expect_eq(res.hits[res.nhits - 1].start, n - 2);
