@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gs_match.h"
 #include "gs_util.h"
@@ -839,4 +840,75 @@ Test(explain, absent_id_exits_3)
 			 "gapscan: %s: id 'INT-9' not found\n", p2);
 		cr_assert_stderr_eq_str(want);
 	}
+}
+
+/* ---- the shipped pack over a corpus ---- */
+
+#include "gs_ingest.h"
+#include "gs_profile.h"
+
+Test(pack, prefilter_equals_pcre2_only_on_corpus, .timeout = 120)
+{
+	char p0[PATH_LEN], p1[PATH_LEN], p2[PATH_LEN];
+	const char *intel = path(p0, "corpus/demo/intel.csv");
+	struct gs_profile prof;
+	struct gs_rules *rules = NULL;
+	struct gs_rules_options opt;
+	struct gs_ingest *in = NULL;
+	struct gs_matcher *m = NULL;
+	struct gs_match_result a, b;
+	struct gs_intel_rec rec;
+	struct gs_error err;
+	size_t records = 0, hits = 0;
+	int rc;
+
+	if (access(intel, R_OK) != 0)
+		intel = path(p0, "corpus/hard/intel.csv");
+	gs_profile_init(&prof);
+	cr_assert_eq(gs_profile_load(&prof, path(p1, "profiles/default.json"),
+				     &err),
+		     0, "%s", err.msg);
+	memset(&opt, 0, sizeof(opt));
+	cr_assert_eq(gs_rules_load(&rules, path(p2, "rules"), &opt, &err), 0,
+		     "%s:%ld: %s", err.file, err.line, err.msg);
+	cr_assert_eq(gs_match_prepare(rules, &err), 0, "%s", err.msg);
+	cr_assert_eq(gs_ingest_open(&in, intel, GS_INGEST_INTEL, &prof, &err),
+		     0, "%s", err.msg);
+	m = gs_match_new(rules);
+	gs_match_result_init(&a);
+	gs_match_result_init(&b);
+	while ((rc = gs_ingest_next_intel(in, &rec, &err)) != 0) {
+		struct gs_text t[GS_PROFILE_MAX_TEXT];
+
+		if (rc == GS_ERR_REJECT)
+			continue;
+		cr_assert_gt(rc, 0, "%s", err.msg);
+		for (size_t i = 0; i < rec.ntext; i++) {
+			t[i].name = prof.col_text[i];
+			t[i].ptr = rec.text[i].ptr;
+			t[i].len = rec.text[i].len;
+		}
+		gs_match_set_prefilter(m, 1);
+		cr_assert_eq(gs_match_record(m, t, rec.ntext, &a, &err), 0);
+		gs_match_set_prefilter(m, 0);
+		cr_assert_eq(gs_match_record(m, t, rec.ntext, &b, &err), 0);
+		cr_assert_eq(a.nhits, b.nhits, "record %s: %zu vs %zu hits",
+			     rec.id.ptr, a.nhits, b.nhits);
+		for (size_t i = 0; i < a.nhits; i++)
+			cr_assert_eq(memcmp(&a.hits[i], &b.hits[i],
+					    sizeof(a.hits[i])),
+				     0, "record %s: hit %zu differs", rec.id.ptr,
+				     i);
+		cr_assert_eq(a.nlimit, b.nlimit, "record %s", rec.id.ptr);
+		records++;
+		hits += a.nhits;
+	}
+	cr_expect_gt(records, 100, "records %zu", records);
+	cr_expect_gt(hits, 100, "hits %zu", hits);
+	gs_match_result_release(&a);
+	gs_match_result_release(&b);
+	gs_match_free(m);
+	gs_ingest_free(in);
+	gs_rules_free(rules);
+	gs_profile_release(&prof);
 }
