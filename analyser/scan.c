@@ -105,6 +105,12 @@ static void flagged_release(struct gs_flagged *f)
 	for (size_t i = 0; i < f->nentities; i++)
 		free(f->entities[i]);
 	free(f->entities);
+	for (size_t i = 0; i < f->naction_ids; i++)
+		free(f->action_ids[i]);
+	free(f->action_ids);
+	for (size_t i = 0; i < f->ntext_refs; i++)
+		free(f->text_refs[i]);
+	free(f->text_refs);
 	free(f->excerpt);
 }
 
@@ -134,6 +140,7 @@ void gs_run_release(struct gs_run *run)
 		free(run->language[i].district);
 	}
 	free(run->language);
+	gs_chain_set_release(&run->chains);
 	free(run->timings);
 	free(run->intel.path);
 	free(run->actions.path);
@@ -228,45 +235,53 @@ static char *make_excerpt(const char *text, size_t len, size_t start,
 	return out;
 }
 
+static void add_str(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **e;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+			return;
+	}
+	e = push(v, n, sizeof(char *));
+	*e = xstrndup(s, len);
+}
+
 static void add_entity(struct gs_flagged *f, const char *type, const char *v,
 		       size_t n)
 {
 	char buf[256];
-	size_t k = 0;
-	int space = 0;
-	int vrm = strcmp(type, "vrm") == 0, phone = strcmp(type, "phone") == 0;
-	char **e;
+	size_t k = gs_chains_normalise(type, v, n, buf, sizeof(buf));
 
-	k = (size_t)snprintf(buf, sizeof(buf), "%s:", type);
-	for (size_t i = 0; i < n && k < sizeof(buf) - 1; i++) {
-		unsigned char c = (unsigned char)v[i];
+	if (k)
+		add_str(&f->entities, &f->nentities, buf, k);
+}
 
-		if (phone) {
-			if (c >= '0' && c <= '9')
-				buf[k++] = (char)c;
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && !vrm && k > strlen(type) + 1)
-			buf[k++] = ' ';
-		space = 0;
-		if (k < sizeof(buf) - 1)
-			buf[k++] = (char)(vrm ? (c >= 'a' && c <= 'z' ? c - 32 : c)
-					      : (c >= 'A' && c <= 'Z' ? c + 32
-								      : c));
-	}
-	buf[k] = '\0';
-	if (k <= strlen(type) + 1)
+/* Intel ids of the same shape as id (its non-digit prefix, then digits)
+ * cited in text: the record's cross-references to other entries. */
+static void find_text_refs(struct gs_flagged *f, const char *text, size_t n)
+{
+	size_t plen = 0;
+	const char *p = text, *end = text + n;
+
+	while (f->id[plen] && !(f->id[plen] >= '0' && f->id[plen] <= '9'))
+		plen++;
+	if (plen < 2 || !f->id[plen])
 		return;
-	for (size_t i = 0; i < f->nentities; i++) {
-		if (strcmp(f->entities[i], buf) == 0)
-			return;
+	while (p + plen < end) {
+		const char *q = memmem(p, (size_t)(end - p), f->id, plen);
+		const char *d;
+
+		if (!q)
+			break;
+		d = q + plen;
+		while (d < end && *d >= '0' && *d <= '9')
+			d++;
+		if (d > q + plen && ((size_t)(d - q) != strlen(f->id) ||
+				     memcmp(q, f->id, (size_t)(d - q)) != 0))
+			add_str(&f->text_refs, &f->ntext_refs, q, (size_t)(d - q));
+		p = d > q + plen ? d : q + plen;
 	}
-	e = push(&f->entities, &f->nentities, sizeof(char *));
-	*e = xstrdup(buf);
 }
 
 static int process_record(const struct pipeline *pl, struct gs_matcher *m,
@@ -419,6 +434,11 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			       res->nlimit * sizeof(unsigned));
 			f->nlimit = res->nlimit;
 		}
+		for (size_t i = 0; i < nacts; i++)
+			add_str(&f->action_ids, &f->naction_ids,
+				acts[i]->action_id, strlen(acts[i]->action_id));
+		for (size_t i = 0; i < p->ntext; i++)
+			find_text_refs(f, texts[i].ptr, texts[i].len);
 		/* subjects as entities */
 		for (size_t i = 0; i < nsubj;) {
 			size_t j = i;
@@ -820,6 +840,8 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	run->counts.actions_unknown_intel =
 		gs_link_count_unknown(link, add_unknown, run);
 	run->counts.intel_bytes = gs_ingest_offset(in);
+	gs_chains_find(run, cfg->profile->chain_min_records,
+		       cfg->profile->chain_window_days, &run->chains);
 	if (cfg->timings) {
 		run->timings = pl.timings;
 		run->ntimings = gs_rules_count(cfg->rules);

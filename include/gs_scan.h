@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "gs_assess.h"
+#include "gs_chains.h"
 #include "gs_error.h"
 #include "gs_profile.h"
 #include "gs_rules.h"
@@ -73,6 +74,12 @@ struct gs_flagged {
 	 * "phone:07700900123", "place:bridge street takeaway", "subject:S-1" */
 	char **entities;
 	size_t nentities;
+	/* actions citing this record, and intel ids of the same shape as this
+	 * one's found in its text: the cross-references chains look for */
+	char **action_ids;
+	size_t naction_ids;
+	char **text_refs;
+	size_t ntext_refs;
 	/* a short excerpt around the first active hit, for exception reports
 	 * (NULL when none); the hit is excerpt[mark_start..mark_end) */
 	char *excerpt;
@@ -140,6 +147,7 @@ struct gs_run {
 	struct gs_input_info intel, actions;
 	long as_of;
 	int sla_days; /* effective default SLA */
+	struct gs_chain_set chains; /* repeat intelligence (gs_chains.h) */
 	struct gs_rule_timing *timings; /* per rule, summed over threads, when
 					   cfg->timings; else NULL */
 	size_t ntimings;
