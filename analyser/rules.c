@@ -328,6 +328,20 @@ long gs_rules_char_col(const char *s, size_t n)
 	return col;
 }
 
+/* Bytes taken by the first k characters of s[0..n). */
+static size_t utf8_advance(const char *s, size_t n, size_t k)
+{
+	size_t i = 0;
+
+	while (i < n && k > 0) {
+		i++;
+		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		k--;
+	}
+	return i;
+}
+
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t row[65], la = strlen(a), lb = strlen(b), i, j;
@@ -1251,7 +1265,7 @@ static json_t *parse_json(struct loader *L, const char *file,
 	if (!j) {
 		const char *line = text;
 		char *show;
-		long k;
+		long k, caret;
 		size_t n;
 
 		for (k = 1; k < je.line && line; k++) {
@@ -1262,10 +1276,19 @@ static json_t *parse_json(struct loader *L, const char *file,
 		if (!line || je.line < 1)
 			line = text + len;
 		n = strcspn(line, "\r\n");
-		show = xstrndup(line, n);
+		caret = je.column > 0 ? je.column : 0;
+		if (caret > 60 && n > 100) {
+			/* a long line: show 100 characters around the error */
+			size_t skip = utf8_advance(line, n, (size_t)caret - 40);
+
+			line += skip;
+			n -= skip;
+			caret = 41;
+		}
+		show = xstrndup(line, utf8_advance(line, n, 100));
 		report(L, file, je.line > 0 ? je.line : 0,
-		       je.column > 0 ? je.column : 0, show,
-		       je.column > 0 ? je.column : 0, "%s", je.text);
+		       je.column > 0 ? je.column : 0, show, caret, "%s",
+		       je.text);
 		free(show);
 		return NULL;
 	}
