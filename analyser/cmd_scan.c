@@ -29,6 +29,8 @@ static const char scan_usage[] =
 	"  --status-out FILE   status of every assessed record as CSV\n"
 	"  --rejects FILE      rejected rows as CSV (file,line,reason)\n"
 	"  --db FILE           store the run in this SQLite database\n"
+	"  --links FILE        POLE links (intel_id,entity_type,entity_ref,...)\n"
+	"                      adding entities for repeat-intelligence chains\n"
 	"  --threads N         worker threads (default: number of cores)\n"
 	"  --rule-timings      print per-rule prefilter hits, confirmations,\n"
 	"                      matches and time, slowest first\n"
@@ -40,7 +42,7 @@ static const char scan_usage[] =
 
 struct scan_opts {
 	const char *intel, *actions, *profile, *rules, *overrides, *as_of,
-		*out, *status_out, *rejects, *db;
+		*out, *status_out, *rejects, *db, *links;
 	int sla_days, threads, timings, quiet;
 };
 
@@ -56,6 +58,7 @@ enum {
 	O_STATUS_OUT,
 	O_REJECTS,
 	O_DB,
+	O_LINKS,
 	O_THREADS,
 	O_TIMINGS,
 	O_QUIET,
@@ -74,6 +77,7 @@ static const struct option scan_options[] = {
 	{"status-out", required_argument, NULL, O_STATUS_OUT},
 	{"rejects", required_argument, NULL, O_REJECTS},
 	{"db", required_argument, NULL, O_DB},
+	{"links", required_argument, NULL, O_LINKS},
 	{"threads", required_argument, NULL, O_THREADS},
 	{"rule-timings", no_argument, NULL, O_TIMINGS},
 	{"quiet", no_argument, NULL, O_QUIET},
@@ -115,6 +119,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 		case O_STATUS_OUT: o->status_out = optarg; break;
 		case O_REJECTS: o->rejects = optarg; break;
 		case O_DB: o->db = optarg; break;
+		case O_LINKS: o->links = optarg; break;
 		case O_TIMINGS: o->timings = 1; break;
 		case O_QUIET: o->quiet = 1; break;
 		case O_HELP:
@@ -374,6 +379,7 @@ int gs_cmd_scan(int argc, char **argv)
 	cfg.progress = !o.quiet;
 	cfg.quiet = o.quiet;
 	cfg.timings = o.timings;
+	cfg.links_path = o.links;
 	if (o.as_of) {
 		if (gs_date_parse(o.as_of, strlen(o.as_of), GS_DATE_ISO,
 				  &cfg.as_of, NULL) < 0) {

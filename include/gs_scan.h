@@ -30,6 +30,8 @@ struct gs_scan_config {
 	int progress; /* draw progress on stderr */
 	int timings;  /* collect per-rule timings */
 	int quiet;    /* no progress even on a terminal */
+	/* optional POLE links file: intel_id,entity_type,entity_ref[,...] */
+	const char *links_path;
 	/* Called for every assessed record, in input order (may be NULL):
 	 * for --status-out. status is GS_STATUS_NONE when not flagged. */
 	void (*on_record)(void *ctx, const char *id, enum gs_status status,
