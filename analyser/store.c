@@ -324,7 +324,8 @@ static int open_db(struct gs_store *s, const char *path, int create,
 				    "cannot open database: %s",
 				    strerror(errno));
 	}
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		gs_error_set(err, GS_ERR_IO, path, 0, 0,
 			     "cannot open database: %s",
@@ -345,7 +346,7 @@ int gs_store_open(struct gs_store **out, const char *path, int create,
 	rc = open_db(s, path, create, err);
 	if (rc < 0)
 		goto out;
-	rc = exec(s, "PRAGMA temp_store=MEMORY", err);
+	rc = exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err);
 	if (rc < 0) {
 		/* the first statement on a file that is not a database */
 		if (sqlite3_errcode(s->db) == SQLITE_NOTADB)
