@@ -356,15 +356,20 @@ static int cmd_lint(int argc, char **argv)
 
 /* ---- export ------------------------------------------------------------------ */
 
-/* Rewrites a PCRE2 pattern for grep -E / ripgrep: drops "(?i)" (callers
- * pass -i) and spells named groups (?P<name>...). Returns the new text
- * (caller frees), or NULL when the pattern uses what those engines lack:
- * lookaround, backreferences, \K, possessive quantifiers, atomic groups,
- * recursion, conditionals, verbs, \Q...\E. */
+/* Rewrites a PCRE2 pattern so that PCRE2, ripgrep (rust regex, which
+ * joins every -f line into one alternation) and GNU grep -E all accept it
+ * and select the same lines: "(?i)" is dropped (callers pass -i), groups
+ * become plain "(...)" (ERE has no "(?:", and rg rejects a capture name
+ * used twice), lazy quantifiers become greedy (same lines match) and \d
+ * becomes [0-9]. Returns the new text (caller frees), or NULL when the
+ * pattern needs what those engines lack: lookaround, backreferences, \K,
+ * possessive quantifiers, atomic groups, recursion, conditionals, verbs,
+ * \Q...\E, other inline options. */
 static char *export_pattern(const char *s)
 {
 	struct gs_buf b;
 	size_t i = 0;
+	int quantified = 0; /* the last token was a quantifier */
 
 	gs_buf_init(&b, 0);
 	gs_buf_append(&b, "", 0);
@@ -372,37 +377,54 @@ static char *export_pattern(const char *s)
 		goto bad;
 	while (s[i]) {
 		char c = s[i];
+		int was_quantified = quantified;
 
+		quantified = 0;
 		if (c == '\\') {
 			char e = s[i + 1];
 
-			if ((e >= '1' && e <= '9') || strchr("gkKQEGRXCNZhe", e))
+			if (!e || (e >= '1' && e <= '9') ||
+			    strchr("gkKQEGRXCNZhevHVD", e))
 				goto bad;
-			if (!e)
-				goto bad;
-			gs_buf_append(&b, s + i, 2);
+			if (e == 'd')
+				gs_buf_append(&b, "[0-9]", 5);
+			else
+				gs_buf_append(&b, s + i, 2);
 			i += 2;
 			continue;
 		}
 		if (c == '[') {
 			size_t j = i + 1;
 
+			gs_buf_putc(&b, '[');
 			if (s[j] == '^')
-				j++;
+				gs_buf_putc(&b, s[j++]);
 			if (s[j] == ']')
-				j++;
+				gs_buf_putc(&b, s[j++]);
 			while (s[j] && s[j] != ']') {
 				if (s[j] == '[' && s[j + 1] == ':') {
 					const char *e = strstr(s + j, ":]");
 
-					j = e ? (size_t)(e - s) + 2 : j + 1;
-					continue;
+					if (!e)
+						goto bad;
+					gs_buf_append(&b, s + j,
+						      (size_t)(e - s) + 2 - j);
+					j = (size_t)(e - s) + 2;
+				} else if (s[j] == '\\' && s[j + 1] == 'd') {
+					gs_buf_append(&b, "0-9", 3);
+					j += 2;
+				} else if (s[j] == '\\' && s[j + 1]) {
+					if (strchr("QEDhHvVN", s[j + 1]))
+						goto bad;
+					gs_buf_append(&b, s + j, 2);
+					j += 2;
+				} else {
+					gs_buf_putc(&b, s[j++]);
 				}
-				j += s[j] == '\\' && s[j + 1] ? 2 : 1;
 			}
 			if (!s[j])
 				goto bad;
-			gs_buf_append(&b, s + i, j + 1 - i);
+			gs_buf_putc(&b, ']');
 			i = j + 1;
 			continue;
 		}
@@ -415,24 +437,35 @@ static char *export_pattern(const char *s)
 				i += 4;
 				continue;
 			}
-			if (strchr("=!>|(R&+-0123456789", *h) ||
-			    !strncmp(h, "<=", 2) || !strncmp(h, "<!", 2) ||
-			    !strncmp(h, "P>", 2) || !strncmp(h, "P=", 2))
-				goto bad;
-			if (*h == '<' || *h == '\'') {
-				const char *e = strchr(h + 1, *h == '<' ? '>'
-									 : '\'');
+			if (*h == ':') {
+				gs_buf_putc(&b, '(');
+				i += 3;
+				continue;
+			}
+			if ((*h == '<' || *h == '\'' ||
+			     (*h == 'P' && h[1] == '<')) &&
+			    strncmp(h, "<=", 2) && strncmp(h, "<!", 2)) {
+				const char *e = strchr(h + 1, *h == '\'' ? '\''
+									  : '>');
 
 				if (!e)
 					goto bad;
-				gs_buf_printf(&b, "(?P<%.*s>",
-					      (int)(e - h - 1), h + 1);
+				gs_buf_putc(&b, '(');
 				i = (size_t)(e - s) + 1;
 				continue;
 			}
+			goto bad; /* lookaround, atomic, options, ... */
 		}
-		if (strchr("*+?}", c) && s[i + 1] == '+')
-			goto bad;
+		if (strchr("*+?}", c) && was_quantified) {
+			if (c == '+')
+				goto bad; /* possessive */
+			if (c == '?') {
+				i++; /* lazy: the same lines match greedily */
+				continue;
+			}
+		}
+		if (c == '*' || c == '+' || c == '?' || c == '}')
+			quantified = 1;
 		gs_buf_putc(&b, c);
 		i++;
 	}
