@@ -65,9 +65,8 @@ struct cursor {
 	size_t w;  /* write position inside a quoted field */
 };
 
-struct gs_csv *
-gs_csv_new_sized(FILE *fp, const char *path, char delim, size_t max_field,
-		 size_t block)
+struct gs_csv *gs_csv_new_sized(FILE *fp, const char *path, char delim,
+				size_t max_field, size_t block)
 {
 	struct gs_csv *r;
 
@@ -91,14 +90,13 @@ gs_csv_new_sized(FILE *fp, const char *path, char delim, size_t max_field,
 	return r;
 }
 
-struct gs_csv *
-gs_csv_new(FILE *fp, const char *path, char delim, size_t max_field)
+struct gs_csv *gs_csv_new(FILE *fp, const char *path, char delim,
+			  size_t max_field)
 {
 	return gs_csv_new_sized(fp, path, delim, max_field, CSV_BLOCK);
 }
 
-void
-gs_csv_free(struct gs_csv *r)
+void gs_csv_free(struct gs_csv *r)
 {
 	if (r == NULL)
 		return;
@@ -109,16 +107,14 @@ gs_csv_free(struct gs_csv *r)
 	free(r);
 }
 
-void
-gs_csv_set_names(struct gs_csv *r, const struct gs_str *names, size_t n)
+void gs_csv_set_names(struct gs_csv *r, const struct gs_str *names, size_t n)
 {
 	r->names = names;
 	r->nnames = n;
 }
 
 /* Names field k (1-based) for a message: column "C" or field K. */
-static void
-where(const struct gs_csv *r, size_t k, char *out, size_t n)
+static void where(const struct gs_csv *r, size_t k, char *out, size_t n)
 {
 	if (r->names != NULL && k >= 1 && k <= r->nnames)
 		snprintf(out, n, "column \"%.*s\"",
@@ -129,8 +125,7 @@ where(const struct gs_csv *r, size_t k, char *out, size_t n)
 		snprintf(out, n, "field %zu", k);
 }
 
-static void
-over_field(const struct gs_csv *r, char *out, size_t n, size_t k)
+static void over_field(const struct gs_csv *r, char *out, size_t n, size_t k)
 {
 	char col[128];
 
@@ -139,14 +134,12 @@ over_field(const struct gs_csv *r, char *out, size_t n, size_t k)
 		 r->max_field, col);
 }
 
-size_t
-gs_csv_buffer_size(const struct gs_csv *r)
+size_t gs_csv_buffer_size(const struct gs_csv *r)
 {
 	return r->cap;
 }
 
-uint64_t
-gs_csv_offset(const struct gs_csv *r)
+uint64_t gs_csv_offset(const struct gs_csv *r)
 {
 	return r->base + r->pos;
 }
@@ -154,8 +147,7 @@ gs_csv_offset(const struct gs_csv *r)
 /* Moves buf[c->rs..end) to the front, grows the buffer when less than a
  * block is free, and reads behind the kept bytes. At end of file sets
  * r->eof; a read error is fatal. */
-static int
-fill(struct gs_csv *r, struct cursor *c, struct gs_error *err)
+static int fill(struct gs_csv *r, struct cursor *c, struct gs_error *err)
 {
 	size_t keep = c->rs;
 	size_t len = r->end - keep;
@@ -180,9 +172,9 @@ fill(struct gs_csv *r, struct cursor *c, struct gs_error *err)
 	r->buf[r->end] = '\n';
 	if (n < want) {
 		if (ferror(r->fp)) {
-			r->fatal = gs_error_set(err, GS_ERR_INPUT, r->path, 0,
-						0, "read error: %s",
-						strerror(errno));
+			r->fatal =
+				gs_error_set(err, GS_ERR_INPUT, r->path, 0, 0,
+					     "read error: %s", strerror(errno));
 			return r->fatal;
 		}
 		r->eof = 1;
@@ -192,8 +184,7 @@ fill(struct gs_csv *r, struct cursor *c, struct gs_error *err)
 
 /* First block: refuse UTF-16 (and other files with NUL bytes), strip a
  * UTF-8 byte order mark. */
-static int
-start(struct gs_csv *r, struct gs_error *err)
+static int start(struct gs_csv *r, struct gs_error *err)
 {
 	struct cursor c = {0, 0, 0, 0};
 	const unsigned char *u;
@@ -208,13 +199,15 @@ start(struct gs_csv *r, struct gs_error *err)
 	u = (const unsigned char *)r->buf;
 	if (r->end >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
 			    (u[0] == 0xFE && u[1] == 0xFF))) {
-		r->fatal = gs_error_set(err, GS_ERR_INPUT, r->path, 0, 0,
-					"file is UTF-16; re-export it as UTF-8");
+		r->fatal =
+			gs_error_set(err, GS_ERR_INPUT, r->path, 0, 0,
+				     "file is UTF-16; re-export it as UTF-8");
 		return r->fatal;
 	}
 	if (memchr(r->buf, 0, r->end) != NULL) {
-		r->fatal = gs_error_set(err, GS_ERR_INPUT, r->path, 0, 0,
-					"file is UTF-16; re-export it as UTF-8");
+		r->fatal =
+			gs_error_set(err, GS_ERR_INPUT, r->path, 0, 0,
+				     "file is UTF-16; re-export it as UTF-8");
 		return r->fatal;
 	}
 	if (r->end >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
@@ -224,15 +217,14 @@ start(struct gs_csv *r, struct gs_error *err)
 
 /* Skips blank lines before a record. Returns 1 when a record starts at
  * r->pos, 0 at end of file, <0 on a read error. */
-static int
-skip_blank(struct gs_csv *r, struct gs_error *err)
+static int skip_blank(struct gs_csv *r, struct gs_error *err)
 {
 	struct cursor c;
 	int rc;
 
 	for (;;) {
-		if (r->pos >= r->end || (r->buf[r->pos] == '\r' &&
-					 r->pos + 1 >= r->end)) {
+		if (r->pos >= r->end ||
+		    (r->buf[r->pos] == '\r' && r->pos + 1 >= r->end)) {
 			if (r->eof) {
 				if (r->pos >= r->end)
 					return 0;
@@ -260,8 +252,7 @@ skip_blank(struct gs_csv *r, struct gs_error *err)
 	}
 }
 
-static void
-add_field(struct gs_csv *r, size_t nf, size_t off, size_t len)
+static void add_field(struct gs_csv *r, size_t nf, size_t off, size_t len)
 {
 	if (nf == r->fcap) {
 		r->fcap = r->fcap ? 2 * r->fcap : 64;
@@ -274,8 +265,8 @@ add_field(struct gs_csv *r, size_t nf, size_t off, size_t len)
 
 /* Counts line feeds in buf[from..to), remembering the file offset of the
  * first one in the record (for recovery from an unclosed quote). */
-static long
-count_lf(const struct gs_csv *r, size_t from, size_t to, int64_t *first)
+static long count_lf(const struct gs_csv *r, size_t from, size_t to,
+		     int64_t *first)
 {
 	const char *p = r->buf + from;
 	const char *e = r->buf + to;
@@ -295,9 +286,8 @@ count_lf(const struct gs_csv *r, size_t from, size_t to, int64_t *first)
 }
 
 /* After a structural error: skip to just past the next line feed. */
-static int
-skip_line(struct gs_csv *r, struct cursor *c, long *line,
-	  struct gs_error *err)
+static int skip_line(struct gs_csv *r, struct cursor *c, long *line,
+		     struct gs_error *err)
 {
 	int rc;
 
@@ -319,8 +309,7 @@ skip_line(struct gs_csv *r, struct cursor *c, long *line,
 	}
 }
 
-int
-gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
+int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 {
 	struct cursor c;
 	const unsigned char *special = r->special;
@@ -358,8 +347,8 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 		}
 		if (nf >= CSV_MAX_FIELDS && !discard) {
 			discard = 1;
-			snprintf(why, sizeof(why),
-				 "record has over %d fields", CSV_MAX_FIELDS);
+			snprintf(why, sizeof(why), "record has over %d fields",
+				 CSV_MAX_FIELDS);
 			reason = why;
 		}
 		if (c.p < r->end && r->buf[c.p] == '"') {
@@ -367,9 +356,10 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 			c.fs = c.p;
 			c.w = c.p;
 			for (;;) {
-				char *q = memchr(r->buf + c.p, '"',
-						 r->end - c.p);
-				size_t seg = (q ? (size_t)(q - r->buf) : r->end);
+				char *q =
+					memchr(r->buf + c.p, '"', r->end - c.p);
+				size_t seg =
+					(q ? (size_t)(q - r->buf) : r->end);
 
 				line += count_lf(r, c.p, seg, &first_lf);
 				if (!discard && c.w != c.p)
@@ -403,8 +393,10 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 						continue;
 					}
 				}
-				/* at a quote, with the next byte (or EOF) known */
-				if (c.p + 1 < r->end && r->buf[c.p + 1] == '"') {
+				/* at a quote, with the next byte (or EOF) known
+				 */
+				if (c.p + 1 < r->end &&
+				    r->buf[c.p + 1] == '"') {
 					if (!discard)
 						r->buf[c.w] = '"';
 					c.w++;
@@ -422,12 +414,14 @@ gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 			flen = c.w - c.fs;
 			if (c.p < r->end) {
 				ch = (unsigned char)r->buf[c.p];
-				if (ch != (unsigned char)r->delim && ch != '\n' &&
-				    ch != '\r') {
+				if (ch != (unsigned char)r->delim &&
+				    ch != '\n' && ch != '\r') {
 					if (reason == NULL) {
-						where(r, nf + 1, col, sizeof(col));
+						where(r, nf + 1, col,
+						      sizeof(col));
 						snprintf(why, sizeof(why),
-							 "text after the closing "
+							 "text after the "
+							 "closing "
 							 "quote (%s)",
 							 col);
 						reason = why;
@@ -544,13 +538,13 @@ unterminated:
 	r->pos = r->end;
 	r->line = line;
 	where(r, nf + 1, col, sizeof(col));
-	rc = gs_error_set(err, GS_ERR_REJECT, r->path, start_line,
-			  (long)nf + 1,
+	rc = gs_error_set(err, GS_ERR_REJECT, r->path, start_line, (long)nf + 1,
 			  "unterminated quoted field (%s): the quote opened on "
 			  "line %ld is never closed",
 			  col, start_line);
 	/* Read on from the line after the record start when we can. */
-	if (first_lf >= 0 && fseeko(r->fp, (off_t)first_lf + 1, SEEK_SET) == 0) {
+	if (first_lf >= 0 &&
+	    fseeko(r->fp, (off_t)first_lf + 1, SEEK_SET) == 0) {
 		clearerr(r->fp);
 		r->eof = 0;
 		r->base = (uint64_t)first_lf + 1;

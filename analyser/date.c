@@ -10,8 +10,7 @@
 #include "gs_date.h"
 
 /* Reads exactly n digits at s[*i]; returns the value or -1. */
-static int
-digits(const char *s, size_t len, size_t *i, int n)
+static int digits(const char *s, size_t len, size_t *i, int n)
 {
 	int v = 0;
 
@@ -29,16 +28,14 @@ digits(const char *s, size_t len, size_t *i, int n)
 }
 
 /* Reads one or two digits (for UK day, month and hour). */
-static int
-digits12(const char *s, size_t len, size_t *i)
+static int digits12(const char *s, size_t len, size_t *i)
 {
 	if (*i + 1 < len && s[*i + 1] >= '0' && s[*i + 1] <= '9')
 		return digits(s, len, i, 2);
 	return digits(s, len, i, 1);
 }
 
-static int
-expect(const char *s, size_t len, size_t *i, char c)
+static int expect(const char *s, size_t len, size_t *i, char c)
 {
 	if (*i >= len || s[*i] != c)
 		return -1;
@@ -46,14 +43,12 @@ expect(const char *s, size_t len, size_t *i, char c)
 	return 0;
 }
 
-static int
-is_leap(int y)
+static int is_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int
-gs_date_valid(int y, int m, int d)
+int gs_date_valid(int y, int m, int d)
 {
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30,
 				      31, 31, 30, 31, 30, 31};
@@ -69,8 +64,7 @@ gs_date_valid(int y, int m, int d)
 
 /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
  * calendar, no tables, no loops. */
-long
-gs_date_from_ymd(int y, int m, int d)
+long gs_date_from_ymd(int y, int m, int d)
 {
 	long yy = y - (m <= 2);
 	long era = (yy >= 0 ? yy : yy - 399) / 400;
@@ -81,8 +75,7 @@ gs_date_from_ymd(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-void
-gs_date_to_ymd(long day, int *y, int *m, int *d)
+void gs_date_to_ymd(long day, int *y, int *m, int *d)
 {
 	long z = day + 719468;
 	long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -98,8 +91,7 @@ gs_date_to_ymd(long day, int *y, int *m, int *d)
 	*d = (int)dd;
 }
 
-void
-gs_date_format(long day, char out[11])
+void gs_date_format(long day, char out[11])
 {
 	int y, m, d;
 
@@ -117,8 +109,7 @@ gs_date_format(long day, char out[11])
 	out[10] = '\0';
 }
 
-long
-gs_date_today(void)
+long gs_date_today(void)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -130,8 +121,8 @@ gs_date_today(void)
 
 /* Parses HH:MM[:SS] at s[*i] (hour with one or two digits when loose_hour),
  * then for ISO an optional fraction. Returns seconds since midnight or -1. */
-static int
-parse_time(const char *s, size_t len, size_t *i, int loose_hour, int iso)
+static int parse_time(const char *s, size_t len, size_t *i, int loose_hour,
+		      int iso)
 {
 	int h, mi, se = 0;
 
@@ -160,8 +151,7 @@ parse_time(const char *s, size_t len, size_t *i, int loose_hour, int iso)
 
 /* Z or +HH:MM / -HH:MM. The offset is validated, not applied: the date
  * written in the export is the date that counts. */
-static int
-parse_zone(const char *s, size_t len, size_t *i)
+static int parse_zone(const char *s, size_t len, size_t *i)
 {
 	int h, m;
 
@@ -181,9 +171,8 @@ parse_zone(const char *s, size_t len, size_t *i)
 	return 0;
 }
 
-int
-gs_date_parse(const char *s, size_t n, enum gs_date_format fmt, long *day,
-	      int *secs)
+int gs_date_parse(const char *s, size_t n, enum gs_date_format fmt, long *day,
+		  int *secs)
 {
 	size_t i = 0;
 	int y, m, d, t = 0;

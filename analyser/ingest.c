@@ -53,7 +53,7 @@ struct role {
  */
 struct idset {
 	uint32_t *slots; /* arena offset + 1, 0 = empty */
-	size_t cap;      /* power of two */
+	size_t cap;	 /* power of two */
 	size_t count;
 	char *arena;
 	size_t alen, acap;
@@ -71,9 +71,9 @@ struct gs_ingest {
 	size_t ncols;
 	struct role roles[MAX_ROLES];
 	size_t nroles;
-	struct gs_str val[MAX_ROLES]; /* this row, per role */
-	long day;                     /* this row's date */
-	long line;                    /* this row's first line */
+	struct gs_str val[MAX_ROLES];  /* this row, per role */
+	long day;		       /* this row's date */
+	long line;		       /* this row's first line */
 	struct gs_buf trim[MAX_ROLES]; /* trimmed copies, when needed */
 	struct idset ids;
 };
@@ -151,8 +151,8 @@ static long idset_add(struct idset *s, const char *key, size_t n, long line)
 	return 0;
 }
 
-static void add_role(struct gs_ingest *in, const char *name,
-		     const char *column, enum role_kind kind, int required)
+static void add_role(struct gs_ingest *in, const char *name, const char *column,
+		     enum role_kind kind, int required)
 {
 	struct role *r = &in->roles[in->nroles++];
 
@@ -179,9 +179,8 @@ static void list_columns(const struct gs_ingest *in, char *out, size_t n)
 	if (in->ncols == 0)
 		snprintf(out, n, "(none)");
 	for (size_t i = 0; i < in->ncols; i++) {
-		int w = snprintf(out + used, n - used, "%s%.*s",
-				 i ? ", " : "", (int)in->cols[i].len,
-				 in->cols[i].ptr);
+		int w = snprintf(out + used, n - used, "%s%.*s", i ? ", " : "",
+				 (int)in->cols[i].len, in->cols[i].ptr);
 
 		if (w < 0 || (size_t)w >= n - used) {
 			if (n > 4)

@@ -42,7 +42,7 @@ struct gs_reader_ops {
 	int (*next)(void *state, struct gs_reader_row *row,
 		    struct gs_error *err);
 	uint64_t (*offset)(const void *state); /* bytes consumed */
-	void (*close)(void *state);            /* accepts NULL */
+	void (*close)(void *state);	       /* accepts NULL */
 };
 
 extern const struct gs_reader_ops gs_reader_csv;

@@ -30,7 +30,7 @@ struct jsonl_state {
 	uint64_t base; /* file offset of buf[0] */
 	long line;     /* physical line of buf[pos] */
 	int eof;
-	json_t *cur;     /* the row's object, kept until the next call */
+	json_t *cur;	 /* the row's object, kept until the next call */
 	json_t *pending; /* first object, read at open, not yet returned */
 	long pending_line;
 	struct gs_str *names;
@@ -102,7 +102,8 @@ static int next_line(struct jsonl_state *s, char **out, size_t *len,
 		if (nl == NULL && !s->eof) {
 			scanned = s->end - s->pos;
 			if (scanned > s->max_line) {
-				/* drop what we have; keep looking for the end */
+				/* drop what we have; keep looking for the end
+				 */
 				too_long = 1;
 				s->pos = s->end;
 				scanned = 0;
@@ -115,7 +116,8 @@ static int next_line(struct jsonl_state *s, char **out, size_t *len,
 		if (nl == NULL && s->pos >= s->end)
 			return too_long ? gs_error_set(err, GS_ERR_REJECT,
 						       s->path, start, 0,
-						       "line over the size limit (%zu bytes)",
+						       "line over the size "
+						       "limit (%zu bytes)",
 						       s->max_line)
 					: 0;
 		n = nl ? (size_t)(nl - (s->buf + s->pos)) : s->end - s->pos;
@@ -123,9 +125,10 @@ static int next_line(struct jsonl_state *s, char **out, size_t *len,
 		s->pos += n + (nl != NULL);
 		s->line++;
 		if (too_long || n > s->max_line)
-			return gs_error_set(err, GS_ERR_REJECT, s->path, start,
-					    0, "line over the size limit (%zu bytes)",
-					    s->max_line);
+			return gs_error_set(
+				err, GS_ERR_REJECT, s->path, start, 0,
+				"line over the size limit (%zu bytes)",
+				s->max_line);
 		if (n > 0 && (*out)[n - 1] == '\r')
 			n--;
 		(*out)[n] = '\0';
@@ -283,7 +286,8 @@ static int jsonl_next(void *state, struct gs_reader_row *row,
 		} else if (json_is_real(v)) {
 			double d = json_real_value(v);
 
-			/* shortest of 15 or 17 digits that reads back exactly */
+			/* shortest of 15 or 17 digits that reads back exactly
+			 */
 			snprintf(num, JSONL_NUM, "%.15g", d);
 			if (strtod(num, NULL) != d)
 				snprintf(num, JSONL_NUM, "%.17g", d);

@@ -27,8 +27,8 @@ static void transcript(const char *in, size_t n, char delim, size_t max_field,
 		       size_t block, struct gs_buf *out)
 {
 	FILE *fp = file_of(in, n);
-	struct gs_csv *r = gs_csv_new_sized(fp, "t.csv", delim, max_field,
-					    block);
+	struct gs_csv *r =
+		gs_csv_new_sized(fp, "t.csv", delim, max_field, block);
 	struct gs_csv_row row;
 	struct gs_error e;
 	int rc;
@@ -79,8 +79,8 @@ static struct csv_case cases[] = {
 	{"doubled quotes", "\"he said \"\"hi\"\"\",x\n", 0, ',', 64,
 	 "1:[he said \"hi\"][x]\n"},
 	{"only a doubled quote", "\"\"\"\",\"\"\n", 0, ',', 64, "1:[\"][]\n"},
-	{"embedded delimiter and newline", "id,t\n1,\"a,b\nc\"\n2,d\n", 0,
-	 ',', 64, "1:[id][t]\n2-3:[1][a,b\nc]\n4:[2][d]\n"},
+	{"embedded delimiter and newline", "id,t\n1,\"a,b\nc\"\n2,d\n", 0, ',',
+	 64, "1:[id][t]\n2-3:[1][a,b\nc]\n4:[2][d]\n"},
 	{"two embedded newlines", "x\n\"1\n\n2\"\ny\n", 0, ',', 64,
 	 "1:[x]\n2-4:[1\n\n2]\n5:[y]\n"},
 	{"crlf", "a,b\r\n1,2\r\n", 0, ',', 64, "1:[a][b]\n2:[1][2]\n"},
@@ -111,9 +111,8 @@ static struct csv_case cases[] = {
 	 "1:[a][b]\n!2: quote inside an unquoted field (field 2)\n3:[2][z]\n"},
 	{"text after closing quote", "a,b\n\"x\"y,1\n2,z\n", 0, ',', 64,
 	 "1:[a][b]\n!2: text after the closing quote (field 1)\n3:[2][z]\n"},
-	{"text after closing quote, multi-line", "a\n\"x\ny\"z\nnext\n", 0,
-	 ',', 64,
-	 "1:[a]\n!2: text after the closing quote (field 1)\n4:[next]\n"},
+	{"text after closing quote, multi-line", "a\n\"x\ny\"z\nnext\n", 0, ',',
+	 64, "1:[a]\n!2: text after the closing quote (field 1)\n4:[next]\n"},
 	{"unterminated quote at end of file", "a,b\n1,\"open\n2,z\n3,w\n", 0,
 	 ',', 64,
 	 "1:[a][b]\n!2: unterminated quoted field (field 2): the quote opened "
@@ -124,8 +123,8 @@ static struct csv_case cases[] = {
 	{"over-long unquoted field", "a,b\n1,123456789\n2,ok\n", 0, ',', 8,
 	 "1:[a][b]\n!2: field over the size limit (8 bytes) in field 2\n"
 	 "3:[2][ok]\n"},
-	{"over-long quoted field across lines", "1,\"12345\n6789\"\n2,ok\n",
-	 0, ',', 8,
+	{"over-long quoted field across lines", "1,\"12345\n6789\"\n2,ok\n", 0,
+	 ',', 8,
 	 "!1: field over the size limit (8 bytes) in field 2\n3:[2][ok]\n"},
 	{"field exactly at the limit", "12345678,\"1234\"\"567\"\n", 0, ',', 8,
 	 "1:[12345678][1234\"567]\n"},
@@ -147,8 +146,7 @@ ParameterizedTestParameters(csv, cases)
  * boundary (a CRLF, a doubled quote, a BOM split across reads) is hit. */
 ParameterizedTest(struct csv_case *c, csv, cases)
 {
-	static const size_t blocks[] = {1, 2, 3, 4, 5, 7, 13, 4096,
-					256 * 1024};
+	static const size_t blocks[] = {1, 2, 3, 4, 5, 7, 13, 4096, 256 * 1024};
 	size_t n = c->len ? c->len : strlen(c->in);
 
 	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
@@ -314,8 +312,8 @@ Test(csv, messages_name_columns)
 
 	gs_csv_set_names(r, names, 2);
 	cr_assert_eq(gs_csv_next(r, &row, &e), GS_ERR_REJECT);
-	cr_expect_str_eq(e.msg,
-			 "quote inside an unquoted field (column \"narrative\")");
+	cr_expect_str_eq(
+		e.msg, "quote inside an unquoted field (column \"narrative\")");
 	cr_expect_eq(e.col, 2);
 	gs_csv_free(r);
 	fclose(fp);
@@ -333,7 +331,8 @@ Test(csv, unterminated_quote_in_a_pipe)
 	struct gs_error e;
 
 	cr_assert_eq(pipe(fds), 0);
-	cr_assert_eq(write(fds[1], in, sizeof(in) - 1), (ssize_t)sizeof(in) - 1);
+	cr_assert_eq(write(fds[1], in, sizeof(in) - 1),
+		     (ssize_t)sizeof(in) - 1);
 	close(fds[1]);
 	fp = fdopen(fds[0], "rb");
 	r = gs_csv_new(fp, "-", ',', 0);
@@ -377,8 +376,8 @@ static void write_field(struct gs_buf *b, const char *f, size_t n)
 
 Test(csv, random_round_trip)
 {
-	static const char *const atoms[] = {"a", "b", ",", "\"", "\n", "\r",
-					    " ", "\xC3\xA9", "\r\n", "x"};
+	static const char *const atoms[] = {"a",  "b", ",",	   "\"",   "\n",
+					    "\r", " ", "\xC3\xA9", "\r\n", "x"};
 	uint64_t seed = 0x9E3779B97F4A7C15ULL;
 
 	for (int round = 0; round < 40; round++) {

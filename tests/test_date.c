@@ -54,9 +54,9 @@ ParameterizedTest(struct good *g, date, parses)
 	long day = 12345;
 	int secs = -1;
 
-	cr_assert_eq(gs_date_parse(g->text, strlen(g->text), g->fmt, &day,
-				   &secs),
-		     0, "%s", g->text);
+	cr_assert_eq(
+		gs_date_parse(g->text, strlen(g->text), g->fmt, &day, &secs), 0,
+		"%s", g->text);
 	cr_expect_eq(day, g->day, "%s: %ld", g->text, day);
 	cr_expect_eq(secs, g->secs, "%s: %d", g->text, secs);
 }
@@ -68,8 +68,8 @@ struct bad {
 
 static struct bad bads[] = {
 	{"", GS_DATE_ISO},
-	{"2026-02-29", GS_DATE_ISO},  /* not a leap year */
-	{"1900-02-29", GS_DATE_ISO},  /* century, not a leap year */
+	{"2026-02-29", GS_DATE_ISO}, /* not a leap year */
+	{"1900-02-29", GS_DATE_ISO}, /* century, not a leap year */
 	{"2026-02-31", GS_DATE_ISO},
 	{"2026-04-31", GS_DATE_ISO},
 	{"2026-13-01", GS_DATE_ISO},
@@ -120,9 +120,9 @@ ParameterizedTest(struct bad *b, date, rejects)
 	long day = 777;
 	int secs = 777;
 
-	cr_expect_eq(gs_date_parse(b->text, strlen(b->text), b->fmt, &day,
-				   &secs),
-		     -1, "\"%s\" parsed", b->text);
+	cr_expect_eq(
+		gs_date_parse(b->text, strlen(b->text), b->fmt, &day, &secs),
+		-1, "\"%s\" parsed", b->text);
 	cr_expect_eq(day, 777, "day written for \"%s\"", b->text);
 	cr_expect_eq(secs, 777, "secs written for \"%s\"", b->text);
 }
@@ -132,9 +132,9 @@ Test(date, length_bounds_the_text)
 	long day;
 
 	/* only the first 10 bytes are the date: the rest is not read */
-	cr_expect_eq(gs_date_parse("2026-11-01junk", 10, GS_DATE_ISO, &day,
-				   NULL),
-		     0);
+	cr_expect_eq(
+		gs_date_parse("2026-11-01junk", 10, GS_DATE_ISO, &day, NULL),
+		0);
 	cr_expect_eq(day, 20758);
 	cr_expect_eq(gs_date_parse("2026-11-0", 9, GS_DATE_ISO, &day, NULL),
 		     -1);
@@ -171,8 +171,10 @@ Test(date, round_trip_every_day)
 		/* the next day after py-pm-pd */
 		if (d == 1)
 			cr_assert(!gs_date_valid(py, pm, pd + 1) &&
-					  (m == pm + 1 || (m == 1 && y == py + 1)),
-				  "%d-%d-%d after %d-%d-%d", y, m, d, py, pm, pd);
+					  (m == pm + 1 ||
+					   (m == 1 && y == py + 1)),
+				  "%d-%d-%d after %d-%d-%d", y, m, d, py, pm,
+				  pd);
 		else
 			cr_assert(d == pd + 1 && m == pm && y == py);
 		py = y;

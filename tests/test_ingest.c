@@ -91,9 +91,9 @@ Test(ingest, trimmed_values_are_exact)
 
 	gs_profile_init(&p);
 	p.max_field = 64;
-	cr_assert_eq(gs_ingest_open(&in, DATA "intel.csv", GS_INGEST_INTEL, &p,
-				    &e),
-		     0);
+	cr_assert_eq(
+		gs_ingest_open(&in, DATA "intel.csv", GS_INGEST_INTEL, &p, &e),
+		0);
 	while ((rc = gs_ingest_next_intel(in, &rec, &e)) != 0) {
 		if (rc != 1 || strcmp(rec.id.ptr, "I-8") != 0)
 			continue;
@@ -122,8 +122,8 @@ Test(ingest, actions_rejects_and_records)
 	gs_profile_init(&p);
 	gs_buf_init(&got, 0);
 	gs_buf_append(&got, "", 0);
-	cr_assert_eq(gs_ingest_open(&in, DATA "actions.csv",
-				    GS_INGEST_ACTIONS, &p, &e),
+	cr_assert_eq(gs_ingest_open(&in, DATA "actions.csv", GS_INGEST_ACTIONS,
+				    &p, &e),
 		     0, "%s", e.msg);
 	while ((rc = gs_ingest_next_action(in, &rec, &e)) != 0) {
 		if (rc == GS_ERR_REJECT) {
@@ -215,7 +215,8 @@ Test(ingest, open_errors_name_the_problem)
 		 "found: id, logged_at, narrative"},
 		{DATA "twice.csv", GS_FORMAT_CSV,
 		 "column \"intel_id\" appears twice (columns 1 and 4)"},
-		{DATA "empty.csv", GS_FORMAT_CSV, "file is empty: no header row"},
+		{DATA "empty.csv", GS_FORMAT_CSV,
+		 "file is empty: no header row"},
 		{DATA "utf16.csv", GS_FORMAT_CSV,
 		 "file is UTF-16; re-export it as UTF-8"},
 		{DATA "utf16.csv", GS_FORMAT_JSONL,
@@ -234,8 +235,8 @@ Test(ingest, open_errors_name_the_problem)
 
 		gs_profile_init(&p);
 		p.intel.format = cases[i].format;
-		cr_expect_eq(gs_ingest_open(&in, cases[i].path,
-					    GS_INGEST_INTEL, &p, &e),
+		cr_expect_eq(gs_ingest_open(&in, cases[i].path, GS_INGEST_INTEL,
+					    &p, &e),
 			     GS_ERR_INPUT, "%s", cases[i].path);
 		cr_expect_null(in);
 		cr_expect_eq(e.code, GS_ERR_INPUT);
