@@ -554,3 +554,15 @@ Test(rules, shipped_pack_loads)
 	cr_assert_gt(gs_rules_ncues(r), 0);
 	gs_rules_free(r);
 }
+
+Test(rules, output_errors_are_io_errors, .init = cr_redirect_stderr)
+{
+	const char *lint[] = {"rules", "lint", "good/pack"};
+	const char *json[] = {"rules", "export", "--json", "good/pack"};
+
+	to_fixtures();
+	cr_assert_not_null(freopen("/dev/full", "w", stdout));
+	cr_assert_eq(run(3, lint), GS_EXIT_IO);
+	clearerr(stdout);
+	cr_assert_eq(run(4, json), GS_EXIT_IO);
+}
