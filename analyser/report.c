@@ -1,0 +1,999 @@
+/*
+ * report.c - the report model: loaded once from the run history, made
+ * publishable once (gs_report_suppress), printed by the writers listed in
+ * the registry below.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_cli.h"
+#include "gs_report.h"
+#include "gs_util.h"
+
+/* The writers: a new format is one file and one line here. */
+static const struct gs_report_writer *const writers[] = {
+	&gs_report_html,
+	&gs_report_csv,
+	&gs_report_json,
+	&gs_report_md,
+};
+#define NWRITERS (sizeof(writers) / sizeof(*writers))
+
+const struct gs_report_writer *gs_report_writer_find(const char *name)
+{
+	for (size_t i = 0; i < NWRITERS; i++)
+		if (strcmp(writers[i]->name, name) == 0)
+			return writers[i];
+	return NULL;
+}
+
+const char *gs_report_writer_names(void)
+{
+	return "html|csv|json|md";
+}
+
+/* ---- names ---- */
+
+const char *gs_report_col_name(enum gs_report_col c)
+{
+	static const char *const names[GS_NCOLS] = {
+		"records", "flagged", "actioned", "late",
+		"open", "gap", "indeterminate"};
+
+	return (unsigned)c < GS_NCOLS ? names[c] : "";
+}
+
+const char *gs_report_head_name(enum gs_report_head h)
+{
+	static const char *const names[GS_NHEAD] = {
+		"flagged", "actioned", "late", "gap", "open", "indeterminate"};
+
+	return (unsigned)h < GS_NHEAD ? names[h] : "";
+}
+
+const char *gs_report_stage_name(enum gs_report_stage s)
+{
+	static const char *const names[GS_NSTAGES] = {
+		"read",    "rejected", "assessed", "not_flagged",
+		"suppressed_by_context", "below_threshold", "flagged",
+		"actioned", "late", "open", "indeterminate", "gap"};
+
+	return (unsigned)s < GS_NSTAGES ? names[s] : "";
+}
+
+int gs_report_stage_depth(enum gs_report_stage s)
+{
+	switch (s) {
+	case GS_STAGE_READ:
+		return 0;
+	case GS_STAGE_REJECTED:
+	case GS_STAGE_ASSESSED:
+		return 1;
+	case GS_STAGE_NOT_FLAGGED:
+	case GS_STAGE_FLAGGED:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+int gs_report_age_bucket(long days)
+{
+	if (days <= 7)
+		return GS_AGE_0_7;
+	if (days <= 28)
+		return GS_AGE_8_28;
+	if (days <= 90)
+		return GS_AGE_29_90;
+	return GS_AGE_OVER_90;
+}
+
+const char *gs_report_age_label(int bucket)
+{
+	static const char *const labels[GS_NAGES + 1] = {
+		"0-7", "8-28", "29-90", "over 90", "all"};
+
+	return bucket >= 0 && bucket <= GS_NAGES ? labels[bucket] : "";
+}
+
+/* ---- handling codes ---- */
+
+int gs_report_restricted(const char *grading)
+{
+	char c[4];
+	size_t n = 0;
+	int letters = 0;
+	int digits = 0;
+
+	if (!grading)
+		return 0;
+	/* "1/A/C", "1-A-C", "B2C", "b 2 c": keep the alphanumerics */
+	for (const char *p = grading; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (!isalnum(ch))
+			continue;
+		if (n == 3)
+			return 0; /* not a grading code */
+		c[n++] = (char)toupper(ch);
+	}
+	if (n != 3)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		letters += c[i] >= 'A' && c[i] <= 'E';
+		digits += c[i] >= '1' && c[i] <= '5';
+	}
+	if (letters != 1 || digits != 1)
+		return 0;
+	if (c[2] == 'C')
+		return 1; /* 3x5x2: handling code C, conditions apply */
+	/* 5x5x5: source A-E, intelligence 1-5, handling 1-5 */
+	return c[0] >= 'A' && c[0] <= 'E' && (c[2] == '4' || c[2] == '5');
+}
+
+/* ---- suppression ---- */
+
+static int primary(const struct gs_cell *c, long n)
+{
+	return c->v >= 1 && c->v < n;
+}
+
+void gs_report_suppress_lines(struct gs_cell *const *cells,
+			      const size_t *lines, const size_t *starts,
+			      size_t nlines, long n)
+{
+	int changed = 1;
+
+	for (size_t i = 0; i < nlines; i++)
+		for (size_t k = starts[i]; k < starts[i + 1]; k++)
+			if (primary(cells[lines[k]], n))
+				cells[lines[k]]->sup = 1;
+	while (changed) {
+		changed = 0;
+		for (size_t i = 0; i < nlines; i++) {
+			struct gs_cell *best = NULL;
+			size_t hidden = 0;
+
+			for (size_t k = starts[i]; k < starts[i + 1]; k++)
+				hidden += cells[lines[k]]->sup != 0;
+			if (hidden != 1)
+				continue;
+			for (size_t k = starts[i]; k < starts[i + 1]; k++) {
+				struct gs_cell *c = cells[lines[k]];
+
+				if (c->sup || c->v <= 0)
+					continue;
+				if (!best || c->v < best->v)
+					best = c;
+			}
+			if (best) {
+				best->sup = 1;
+				changed = 1;
+			}
+		}
+	}
+}
+
+void gs_report_suppress_grid(struct gs_cell *cells, size_t rows, size_t cols,
+			     long n)
+{
+	size_t ncells = rows * cols;
+	struct gs_cell **ptr = xcalloc(ncells + 1, sizeof(*ptr));
+	size_t *lines = xcalloc(2 * ncells + 1, sizeof(*lines));
+	size_t *starts = xcalloc(rows + cols + 1, sizeof(*starts));
+	size_t k = 0;
+	size_t l = 0;
+
+	for (size_t i = 0; i < ncells; i++)
+		ptr[i] = &cells[i];
+	for (size_t r = 0; r < rows; r++) {
+		starts[l++] = k;
+		for (size_t c = 0; c < cols; c++)
+			lines[k++] = r * cols + c;
+	}
+	for (size_t c = 0; c < cols; c++) {
+		starts[l++] = k;
+		for (size_t r = 0; r < rows; r++)
+			lines[k++] = r * cols + c;
+	}
+	starts[l] = k;
+	gs_report_suppress_lines(ptr, lines, starts, l, n);
+	free(ptr);
+	free(lines);
+	free(starts);
+}
+
+/* A table as a grid (rows then the total row), suppressed, copied back. */
+static void suppress_table(struct gs_report_table *t, size_t first_col,
+			   long n)
+{
+	size_t cols = GS_NCOLS - first_col;
+	size_t rows = t->n + 1;
+	struct gs_cell *g = xcalloc(rows * cols + 1, sizeof(*g));
+
+	for (size_t r = 0; r < rows; r++) {
+		struct gs_report_row *row = r < t->n ? &t->rows[r] : &t->total;
+
+		memcpy(&g[r * cols], &row->c[first_col], cols * sizeof(*g));
+	}
+	gs_report_suppress_grid(g, rows, cols, n);
+	for (size_t r = 0; r < rows; r++) {
+		struct gs_report_row *row = r < t->n ? &t->rows[r] : &t->total;
+
+		memcpy(&row->c[first_col], &g[r * cols], cols * sizeof(*g));
+		/* a median over fewer than n records says too much */
+		if (row->c[GS_COL_ACTIONED].sup || row->c[GS_COL_LATE].sup ||
+		    row->c[GS_COL_ACTIONED].v + row->c[GS_COL_LATE].v < n)
+			row->median_days = -1;
+	}
+	free(g);
+}
+
+static void suppress_funnel(struct gs_cell *f, long n)
+{
+	/* each parent with its children: read = rejected + assessed, ... */
+	static const size_t lines[] = {
+		GS_STAGE_READ,        GS_STAGE_REJECTED,   GS_STAGE_ASSESSED,
+		GS_STAGE_ASSESSED,    GS_STAGE_NOT_FLAGGED, GS_STAGE_FLAGGED,
+		GS_STAGE_NOT_FLAGGED, GS_STAGE_SUPPRESSED, GS_STAGE_BELOW,
+		GS_STAGE_FLAGGED,     GS_STAGE_ACTIONED,   GS_STAGE_LATE,
+		GS_STAGE_OPEN,        GS_STAGE_INDETERMINATE, GS_STAGE_GAP};
+	static const size_t starts[] = {0, 3, 6, 9, 15};
+	struct gs_cell *ptr[GS_NSTAGES];
+
+	for (size_t i = 0; i < GS_NSTAGES; i++)
+		ptr[i] = &f[i];
+	gs_report_suppress_lines(ptr, lines, starts, 4, n);
+}
+
+/* Headline: flagged = actioned + late + gap + open + indeterminate, for
+ * this run and the previous one; the same cells as the funnel's. */
+static void suppress_head(struct gs_cell *h, long n)
+{
+	static const size_t lines[] = {
+		GS_HEAD_FLAGGED, GS_HEAD_ACTIONED, GS_HEAD_LATE, GS_HEAD_GAP,
+		GS_HEAD_OPEN, GS_HEAD_INDETERMINATE};
+	static const size_t starts[] = {0, 6};
+	struct gs_cell *ptr[GS_NHEAD];
+
+	for (size_t i = 0; i < GS_NHEAD; i++)
+		ptr[i] = &h[i];
+	gs_report_suppress_lines(ptr, lines, starts, 1, n);
+}
+
+static void suppress_lang(struct gs_report *r, long n)
+{
+	size_t rows = r->nlang + 1;
+	struct gs_cell *g = xcalloc(rows * GS_NLANG + 1, sizeof(*g));
+
+	for (size_t i = 0; i < rows; i++) {
+		struct gs_report_lang_row *l =
+			i < r->nlang ? &r->lang[i] : &r->lang_total;
+
+		memcpy(&g[i * GS_NLANG], l->c, sizeof(l->c));
+	}
+	gs_report_suppress_grid(g, rows, GS_NLANG, n);
+	for (size_t i = 0; i < rows; i++) {
+		struct gs_report_lang_row *l =
+			i < r->nlang ? &r->lang[i] : &r->lang_total;
+
+		memcpy(l->c, &g[i * GS_NLANG], sizeof(l->c));
+	}
+	free(g);
+}
+
+/* Units are below district: fold language rows into one per district. */
+static void fold_lang(struct gs_report *r)
+{
+	struct gs_report_lang_row *out =
+		xcalloc(r->nlang + 1, sizeof(*out));
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nlang; i++) {
+		struct gs_report_lang_row *l = &r->lang[i];
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(out[k].label, l->district) == 0)
+				break;
+		if (k == n) {
+			out[n].label = xstrdup(l->district);
+			out[n].district = xstrdup(l->district);
+			n++;
+		}
+		for (int c = 0; c < GS_NLANG; c++)
+			out[k].c[c].v += l->c[c].v;
+		free(l->label);
+		free(l->district);
+	}
+	free(r->lang);
+	r->lang = out;
+	r->nlang = n;
+}
+
+static void free_exceptions(struct gs_report *r)
+{
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		struct gs_report_exception *e = &r->exceptions[i];
+
+		free(e->id);
+		free(e->logged_date);
+		free(e->district);
+		free(e->unit);
+		free(e->status);
+		free(e->categories);
+		free(e->rules);
+		free(e->first_action_date);
+		free(e->excerpt);
+	}
+	free(r->exceptions);
+	r->exceptions = NULL;
+	r->nexceptions = 0;
+}
+
+static void free_chains(struct gs_report *r)
+{
+	for (size_t i = 0; i < r->nchains; i++) {
+		struct gs_report_chain *c = &r->chains[i];
+
+		free(c->entity_type);
+		free(c->value);
+		for (size_t k = 0; k < c->nrecords; k++)
+			free(c->records[k]);
+		free(c->records);
+	}
+	free(r->chains);
+	r->chains = NULL;
+	r->nchains = 0;
+}
+
+/* OR-s the hidden flag of cells that show the same number in several
+ * places; returns 1 when any flag changed. */
+static int share(struct gs_cell *const *cells, size_t n)
+{
+	int sup = 0;
+	int changed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sup |= cells[i]->sup;
+	for (size_t i = 0; i < n; i++) {
+		changed |= cells[i]->sup != sup;
+		cells[i]->sup = sup;
+	}
+	return changed;
+}
+
+/* The same run-level figure appears in the headline, the funnel, the
+ * total rows and the ageing total: hidden in one place, hidden in all. */
+static int sync_totals(struct gs_report *r)
+{
+	static const struct {
+		int head, stage, col;
+	} same[] = {
+		{GS_HEAD_FLAGGED, GS_STAGE_FLAGGED, GS_COL_FLAGGED},
+		{GS_HEAD_ACTIONED, GS_STAGE_ACTIONED, GS_COL_ACTIONED},
+		{GS_HEAD_LATE, GS_STAGE_LATE, GS_COL_LATE},
+		{GS_HEAD_OPEN, GS_STAGE_OPEN, GS_COL_OPEN},
+		{GS_HEAD_GAP, GS_STAGE_GAP, GS_COL_GAP},
+		{GS_HEAD_INDETERMINATE, GS_STAGE_INDETERMINATE,
+		 GS_COL_INDETERMINATE},
+	};
+	int changed = 0;
+
+	for (size_t i = 0; i < sizeof(same) / sizeof(*same); i++) {
+		struct gs_cell *c[6];
+		size_t n = 0;
+
+		c[n++] = &r->head[same[i].head];
+		c[n++] = &r->funnel[same[i].stage];
+		c[n++] = &r->months.total.c[same[i].col];
+		c[n++] = &r->districts.total.c[same[i].col];
+		c[n++] = &r->categories.total.c[same[i].col];
+		if (same[i].head == GS_HEAD_GAP)
+			c[n++] = &r->ageing[GS_NAGES];
+		changed |= share(c, n);
+	}
+	{
+		struct gs_cell *c[3] = {&r->funnel[GS_STAGE_ASSESSED],
+					&r->months.total.c[GS_COL_RECORDS],
+					&r->districts.total.c[GS_COL_RECORDS]};
+
+		changed |= share(c, 3);
+	}
+	return changed;
+}
+
+static void suppress_ageing(struct gs_cell *a, long n)
+{
+	struct gs_cell *ptr[GS_NAGES + 1];
+	size_t lines[GS_NAGES + 1];
+	size_t starts[2] = {0, GS_NAGES + 1};
+
+	for (size_t i = 0; i <= GS_NAGES; i++) {
+		ptr[i] = &a[i];
+		lines[i] = i;
+	}
+	gs_report_suppress_lines(ptr, lines, starts, 1, n);
+}
+
+static void no_small_median(double *median, const struct gs_cell *actioned,
+			    const struct gs_cell *late, long n)
+{
+	if (actioned->sup || late->sup || actioned->v + late->v < n)
+		*median = -1;
+}
+
+void gs_report_suppress(struct gs_report *r, long n)
+{
+	int rounds = 0;
+
+	r->public = 1;
+	r->min_cell = n;
+	free_exceptions(r);
+	free_chains(r);
+	fold_lang(r);
+	suppress_head(r->head_prev, n);
+	/* suppression only ever adds hidden cells: repeat until the shared
+	 * figures agree everywhere (bounded by the number of cells) */
+	do {
+		suppress_funnel(r->funnel, n);
+		suppress_head(r->head, n);
+		suppress_table(&r->months, 0, n);
+		suppress_table(&r->districts, 0, n);
+		/* categories overlap and have no record counts: statuses */
+		suppress_table(&r->categories, GS_COL_FLAGGED, n);
+		suppress_ageing(r->ageing, n);
+	} while (sync_totals(r) && ++rounds < 64);
+	suppress_lang(r, n);
+	no_small_median(&r->median_days, &r->head[GS_HEAD_ACTIONED],
+			&r->head[GS_HEAD_LATE], n);
+	no_small_median(&r->median_days_prev, &r->head_prev[GS_HEAD_ACTIONED],
+			&r->head_prev[GS_HEAD_LATE], n);
+}
+
+/* ---- loading ---- */
+
+static char *dup_or(const char *s, const char *dflt)
+{
+	return xstrdup(s && *s ? s : dflt);
+}
+
+static void head_from_run(struct gs_cell *h,
+			  const struct gs_store_run_row *run)
+{
+	h[GS_HEAD_FLAGGED].v = (long)run->flagged;
+	h[GS_HEAD_ACTIONED].v = (long)run->actioned;
+	h[GS_HEAD_LATE].v = (long)run->late;
+	h[GS_HEAD_GAP].v = (long)run->gap;
+	h[GS_HEAD_OPEN].v = (long)run->open;
+	h[GS_HEAD_INDETERMINATE].v = (long)run->indeterminate;
+}
+
+static void funnel_from_run(struct gs_cell *f,
+			    const struct gs_store_run_row *run)
+{
+	long not_flagged = (long)run->assessed - (long)run->flagged;
+	long supp = (long)run->suppressed_only;
+
+	if (not_flagged < 0)
+		not_flagged = 0;
+	if (supp > not_flagged)
+		supp = not_flagged;
+	f[GS_STAGE_READ].v = (long)run->records_read;
+	f[GS_STAGE_REJECTED].v = (long)run->rejected;
+	f[GS_STAGE_ASSESSED].v = (long)run->assessed;
+	f[GS_STAGE_NOT_FLAGGED].v = not_flagged;
+	f[GS_STAGE_SUPPRESSED].v = supp;
+	f[GS_STAGE_BELOW].v = not_flagged - supp;
+	f[GS_STAGE_FLAGGED].v = (long)run->flagged;
+	f[GS_STAGE_ACTIONED].v = (long)run->actioned;
+	f[GS_STAGE_LATE].v = (long)run->late;
+	f[GS_STAGE_OPEN].v = (long)run->open;
+	f[GS_STAGE_INDETERMINATE].v = (long)run->indeterminate;
+	f[GS_STAGE_GAP].v = (long)run->gap;
+}
+
+static void row_from_count(struct gs_report_row *row,
+			   const struct gs_store_count *c, const char *label)
+{
+	row->label = xstrdup(label);
+	row->c[GS_COL_RECORDS].v = c->records;
+	row->c[GS_COL_FLAGGED].v = (long)c->flagged;
+	row->c[GS_COL_ACTIONED].v = (long)c->actioned;
+	row->c[GS_COL_LATE].v = (long)c->late;
+	row->c[GS_COL_OPEN].v = (long)c->open;
+	row->c[GS_COL_GAP].v = (long)c->gap;
+	row->c[GS_COL_INDETERMINATE].v = (long)c->indeterminate;
+	row->median_days = c->median_days;
+}
+
+/* The median over the whole run, or -1. */
+static int run_median(struct gs_store *s, long long run, double *median,
+		      struct gs_error *err)
+{
+	struct gs_store_count *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	*median = -1;
+	rc = gs_store_counts(s, run, 0, &rows, &n, err);
+	if (rc == 0 && n > 0)
+		*median = rows[0].median_days;
+	gs_store_counts_free(rows, n);
+	return rc;
+}
+
+struct rule_cat {
+	struct gs_map *cat;  /* rule id -> category (owned strings) */
+	struct gs_map *lang; /* language categories -> non-NULL */
+};
+
+static int on_rule(int ncols, const char *const *v, void *ctx)
+{
+	struct rule_cat *rc = ctx;
+	void **slot;
+
+	if (ncols < 3 || !v[0])
+		return 0;
+	slot = gs_map_slot(rc->cat, v[0], strlen(v[0]), NULL);
+	if (!*slot)
+		*slot = xstrdup(v[1] ? v[1] : "");
+	if (v[2] && strcmp(v[2], "0") != 0 && v[1])
+		*gs_map_slot(rc->lang, v[1], strlen(v[1]), NULL) = rc;
+	return 0;
+}
+
+static void rule_cat_release(struct rule_cat *rc)
+{
+	size_t i = 0;
+	const char *key;
+	void *val;
+
+	while (rc->cat && gs_map_iter(rc->cat, &i, &key, &val))
+		free(val);
+	gs_map_free(rc->cat);
+	gs_map_free(rc->lang);
+}
+
+static int load_table(struct gs_store *s, long long run, unsigned keys,
+		      const struct rule_cat *rcat, struct gs_report_table *t,
+		      struct gs_error *err)
+{
+	struct gs_store_count *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = gs_store_counts(s, run, keys, &rows, &n, err);
+	if (rc < 0)
+		return rc;
+	t->rows = xcalloc(n + 1, sizeof(*t->rows));
+	for (size_t i = 0; i < n; i++) {
+		const char *label = (keys & GS_STORE_BY_MONTH) ? rows[i].month
+							       : rows[i].group;
+
+		if ((keys & GS_STORE_BY_CATEGORY) && label &&
+		    gs_map_get(rcat->lang, label, strlen(label)))
+			continue; /* victim-blaming language has its own table */
+		row_from_count(&t->rows[t->n], &rows[i],
+			       label && *label ? label : "(not recorded)");
+		if (keys & GS_STORE_BY_CATEGORY)
+			t->rows[t->n].c[GS_COL_RECORDS].v = -1;
+		t->n++;
+	}
+	gs_store_counts_free(rows, n);
+	return 0;
+}
+
+/* The total row: the run's own counts. */
+static void table_total(struct gs_report_table *t,
+			const struct gs_store_run_row *run, double median,
+			int records_known)
+{
+	struct gs_report_row *row = &t->total;
+
+	row->label = xstrdup("All");
+	row->c[GS_COL_RECORDS].v = records_known ? (long)run->assessed : -1;
+	row->c[GS_COL_FLAGGED].v = (long)run->flagged;
+	row->c[GS_COL_ACTIONED].v = (long)run->actioned;
+	row->c[GS_COL_LATE].v = (long)run->late;
+	row->c[GS_COL_OPEN].v = (long)run->open;
+	row->c[GS_COL_GAP].v = (long)run->gap;
+	row->c[GS_COL_INDETERMINATE].v = (long)run->indeterminate;
+	row->median_days = median;
+}
+
+struct walk {
+	struct gs_report *r;
+	const struct rule_cat *rcat;
+	size_t cap;
+};
+
+/* "; "-joined distinct non-language categories of ';'-separated rules. */
+static char *categories_of(const char *rules, const struct rule_cat *rcat)
+{
+	struct gs_buf b;
+	const char *p = rules;
+
+	gs_buf_init(&b, 0);
+	gs_buf_append(&b, "", 0);
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *cat = gs_map_get(rcat->cat, p, len);
+
+		if (cat && *cat && !gs_map_get(rcat->lang, cat, strlen(cat))) {
+			size_t clen = strlen(cat);
+			const char *q = b.data;
+			int dup = 0;
+
+			/* a category already in the list is not repeated */
+			while ((q = strstr(q, cat)) != NULL) {
+				if ((q == b.data || q[-1] == ' ') &&
+				    (q[clen] == ';' || q[clen] == '\0')) {
+					dup = 1;
+					break;
+				}
+				q += clen;
+			}
+			if (!dup) {
+				if (b.len)
+					gs_buf_append(&b, "; ", 2);
+				gs_buf_append(&b, cat, clen);
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return b.data;
+}
+
+static int on_assessment(const struct gs_store_assessment *a, void *ctx)
+{
+	struct walk *w = ctx;
+	struct gs_report *r = w->r;
+	struct gs_report_exception *e;
+	int gap = strcmp(a->status, "gap") == 0;
+	size_t elen;
+
+	if (gap) {
+		r->ageing[gs_report_age_bucket(a->days)].v++;
+		r->ageing[GS_NAGES].v++;
+	}
+	if (!gap && strcmp(a->status, "late") != 0)
+		return 0;
+	if (gs_report_restricted(a->grading)) {
+		r->withheld++;
+		return 0;
+	}
+	if (r->nexceptions == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		r->exceptions =
+			xrealloc(r->exceptions, w->cap * sizeof(*r->exceptions));
+	}
+	e = &r->exceptions[r->nexceptions++];
+	memset(e, 0, sizeof(*e));
+	e->id = xstrdup(a->record_id);
+	e->logged_date = dup_or(a->logged_date, "");
+	e->district = dup_or(a->district, "");
+	e->unit = dup_or(a->unit, "");
+	e->status = xstrdup(a->status);
+	e->days = a->days;
+	e->sla = a->sla;
+	e->rules = dup_or(a->rules, "");
+	e->categories = categories_of(a->rules, w->rcat);
+	e->first_action_date = dup_or(a->first_action_date, "");
+	e->excerpt = dup_or(a->excerpt, "");
+	elen = strlen(e->excerpt);
+	e->mark_start = a->mark_start <= elen ? a->mark_start : elen;
+	e->mark_end = a->mark_end <= elen ? a->mark_end : elen;
+	if (e->mark_end < e->mark_start)
+		e->mark_end = e->mark_start;
+	return 0;
+}
+
+static int cmp_exception(const void *pa, const void *pb)
+{
+	const struct gs_report_exception *a = pa;
+	const struct gs_report_exception *b = pb;
+	int ga = strcmp(a->status, "gap") == 0;
+	int gb = strcmp(b->status, "gap") == 0;
+
+	if (ga != gb)
+		return gb - ga;
+	if (a->days != b->days)
+		return (a->days < b->days) - (a->days > b->days);
+	return strcmp(a->id, b->id);
+}
+
+struct lang_acc {
+	struct gs_report *r;
+	size_t cap;
+};
+
+static long num(const char *s)
+{
+	return s ? strtol(s, NULL, 10) : 0;
+}
+
+static int on_lang(int ncols, const char *const *v, void *ctx)
+{
+	struct lang_acc *acc = ctx;
+	struct gs_report *r = acc->r;
+	struct gs_report_lang_row *l;
+
+	if (ncols < 4)
+		return 0;
+	if (r->nlang == acc->cap) {
+		acc->cap = acc->cap ? 2 * acc->cap : 16;
+		r->lang = xrealloc(r->lang, acc->cap * sizeof(*r->lang));
+	}
+	l = &r->lang[r->nlang++];
+	memset(l, 0, sizeof(*l));
+	l->label = dup_or(v[0], "(not recorded)");
+	l->district = dup_or(v[1], "(not recorded)");
+	l->c[GS_LANG_RECORDS].v = num(v[2]);
+	l->c[GS_LANG_FINDINGS].v = num(v[3]);
+	return 0;
+}
+
+static int on_lang_total(int ncols, const char *const *v, void *ctx)
+{
+	struct gs_report *r = ctx;
+
+	if (ncols < 2)
+		return 0;
+	r->lang_total.c[GS_LANG_RECORDS].v = num(v[0]);
+	r->lang_total.c[GS_LANG_FINDINGS].v = num(v[1]);
+	return 0;
+}
+
+struct over_acc {
+	struct gs_report *r;
+	size_t cap;
+};
+
+static int on_override(int ncols, const char *const *v, void *ctx)
+{
+	struct over_acc *acc = ctx;
+	struct gs_report *r = acc->r;
+	struct gs_report_override *o;
+
+	if (ncols < 3)
+		return 0;
+	if (r->noverrides == acc->cap) {
+		acc->cap = acc->cap ? 2 * acc->cap : 8;
+		r->overrides =
+			xrealloc(r->overrides, acc->cap * sizeof(*r->overrides));
+	}
+	o = &r->overrides[r->noverrides++];
+	o->rule_id = dup_or(v[0], "");
+	o->reason = dup_or(v[1], "");
+	o->what = dup_or(v[2], "");
+	return 0;
+}
+
+static int load_lists(struct gs_store *s, long long run, struct gs_report *r,
+		      struct gs_error *err)
+{
+	char sql[512];
+	struct lang_acc la = {r, 0};
+	struct over_acc oa = {r, 0};
+	int rc;
+
+	snprintf(sql, sizeof sql,
+		 "SELECT coalesce(unit, ''), coalesce(district, ''),"
+		 " count(DISTINCT record_id), count(*) FROM language_findings"
+		 " WHERE run_id = %lld GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+		 run);
+	rc = gs_store_sql(s, sql, on_lang, &la, err);
+	if (rc < 0)
+		return rc;
+	r->lang_total.label = xstrdup("All");
+	r->lang_total.district = xstrdup("");
+	snprintf(sql, sizeof sql,
+		 "SELECT count(DISTINCT record_id), count(*)"
+		 " FROM language_findings WHERE run_id = %lld",
+		 run);
+	rc = gs_store_sql(s, sql, on_lang_total, r, err);
+	if (rc < 0)
+		return rc;
+	snprintf(sql, sizeof sql,
+		 "SELECT rule_id, coalesce(reason, ''), coalesce(what, '')"
+		 " FROM overrides WHERE run_id = %lld ORDER BY rowid",
+		 run);
+	return gs_store_sql(s, sql, on_override, &oa, err);
+}
+
+static int load_rules(struct gs_store *s, long long run,
+		      struct rule_cat *rcat, struct gs_error *err)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql,
+		 "SELECT rule_id, coalesce(category, ''), is_language"
+		 " FROM run_rules WHERE run_id = %lld",
+		 run);
+	return gs_store_sql(s, sql, on_rule, rcat, err);
+}
+
+int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
+		   const char *marking, struct gs_error *err)
+{
+	struct rule_cat rcat = {gs_map_new(), gs_map_new()};
+	struct walk w = {r, &rcat, 0};
+	long long prev;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->median_days = r->median_days_prev = -1;
+	r->min_cell = GS_REPORT_MIN_CELL;
+	r->marking = xstrdup(marking && *marking ? marking : GS_REPORT_MARKING);
+	r->tool_version = xstrdup(GS_VERSION);
+	if (run == 0)
+		run = gs_store_latest_run(s);
+	if (run == 0) {
+		rc = gs_error_set(err, GS_ERR_USAGE, NULL, 0, 0,
+				  "no runs in the database; store one with "
+				  "gapscan scan --db");
+		goto out;
+	}
+	if ((rc = gs_store_run_get(s, run, &r->run, err)) < 0)
+		goto out;
+	head_from_run(r->head, r->run);
+	funnel_from_run(r->funnel, r->run);
+	if ((rc = run_median(s, run, &r->median_days, err)) < 0)
+		goto out;
+	prev = gs_store_previous_run(s, run);
+	if (prev > 0) {
+		if ((rc = gs_store_run_get(s, prev, &r->prev, err)) < 0)
+			goto out;
+		head_from_run(r->head_prev, r->prev);
+		if ((rc = run_median(s, prev, &r->median_days_prev, err)) < 0)
+			goto out;
+	}
+	if ((rc = load_rules(s, run, &rcat, err)) < 0)
+		goto out;
+	if ((rc = load_table(s, run, GS_STORE_BY_MONTH, &rcat, &r->months,
+			     err)) < 0)
+		goto out;
+	if ((rc = load_table(s, run, GS_STORE_BY_DISTRICT, &rcat,
+			     &r->districts, err)) < 0)
+		goto out;
+	if ((rc = load_table(s, run, GS_STORE_BY_CATEGORY, &rcat,
+			     &r->categories, err)) < 0)
+		goto out;
+	table_total(&r->months, r->run, r->median_days,
+		    r->months.n == 0 || r->months.rows[0].c[GS_COL_RECORDS].v >= 0);
+	table_total(&r->districts, r->run, r->median_days,
+		    r->districts.n == 0 ||
+			    r->districts.rows[0].c[GS_COL_RECORDS].v >= 0);
+	table_total(&r->categories, r->run, r->median_days, 0);
+	if ((rc = gs_store_assessments(s, run, on_assessment, &w, err)) < 0)
+		goto out;
+	if (r->nexceptions)
+		qsort(r->exceptions, r->nexceptions, sizeof(*r->exceptions),
+		      cmp_exception);
+	rc = load_lists(s, run, r, err);
+out:
+	rule_cat_release(&rcat);
+	return rc;
+}
+
+static void table_release(struct gs_report_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->rows[i].label);
+	free(t->rows);
+	free(t->total.label);
+}
+
+void gs_report_release(struct gs_report *r)
+{
+	if (!r)
+		return;
+	free(r->marking);
+	gs_store_runs_free(r->run, r->run ? 1 : 0);
+	gs_store_runs_free(r->prev, r->prev ? 1 : 0);
+	table_release(&r->months);
+	table_release(&r->districts);
+	table_release(&r->categories);
+	for (size_t i = 0; i < r->nlang; i++) {
+		free(r->lang[i].label);
+		free(r->lang[i].district);
+	}
+	free(r->lang);
+	free(r->lang_total.label);
+	free(r->lang_total.district);
+	free_exceptions(r);
+	free_chains(r);
+	for (size_t i = 0; i < r->noverrides; i++) {
+		free(r->overrides[i].rule_id);
+		free(r->overrides[i].reason);
+		free(r->overrides[i].what);
+	}
+	free(r->overrides);
+	free(r->tool_version);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- helpers shared by the writers ---- */
+
+const char *gs_report_cell_text(const struct gs_report *r,
+				const struct gs_cell *c, char *buf,
+				size_t size)
+{
+	if (c->sup)
+		snprintf(buf, size, "<%ld", r->min_cell);
+	else if (c->v < 0)
+		snprintf(buf, size, "n/a");
+	else
+		snprintf(buf, size, "%ld", c->v);
+	return buf;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t bad;
+	size_t len;
+
+	if (p[0] < 0x80)
+		return 1;
+	len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+	if (len > n || !gs_utf8_valid((const char *)p, len, &bad))
+		return 0;
+	return len;
+}
+
+void gs_report_html_text(FILE *fp, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len;
+
+		switch (c) {
+		case '&': fputs("&amp;", fp); i++; continue;
+		case '<': fputs("&lt;", fp); i++; continue;
+		case '>': fputs("&gt;", fp); i++; continue;
+		case '"': fputs("&quot;", fp); i++; continue;
+		case '\'': fputs("&#39;", fp); i++; continue;
+		default: break;
+		}
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
+			fputs("\xEF\xBF\xBD", fp);
+			i++;
+			continue;
+		}
+		len = utf8_len(p + i, n - i);
+		if (len == 0) {
+			fputs("\xEF\xBF\xBD", fp);
+			i++;
+			continue;
+		}
+		fwrite(p + i, 1, len, fp);
+		i += len;
+	}
+}
+
+void gs_report_csv_text(FILE *fp, const char *s)
+{
+	int neutralise = s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+			 s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+
+	if (!neutralise && !strpbrk(s, ",\"\r\n")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	if (neutralise)
+		fputc('\'', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
