@@ -92,7 +92,9 @@ struct label {
 struct listed {
 	char *id;
 	char *text;  /* NULL unless --show-text */
-	char *rules; /* ';'-joined active rule ids */
+	char *rules; /* ';'-joined ids of rules with an active hit */
+	char *suppressed; /* ';'-joined ids of rules whose hits were all
+			     suppressed or excluded */
 	uint64_t cats;
 };
 
@@ -116,6 +118,7 @@ struct eval {
 
 	char *cats[EVAL_MAX_CATS]; /* category names; owned */
 	size_t ncats;
+	int have_cats; /* the labels file has a categories column */
 
 	unsigned long tp, fp, fn, tn, indeterminate, scored;
 	unsigned long rejected, unlabelled;
@@ -332,6 +335,7 @@ static int load_labels(struct eval *ev, struct gs_error *err)
 	c_id = find_col(&row, "intel_id");
 	c_cse = find_col(&row, "is_cse");
 	c_cats = find_col(&row, "categories");
+	ev->have_cats = c_cats >= 0;
 	if (c_id < 0 || c_cse < 0) {
 		rc = gs_error_set(err, GS_ERR_INPUT, path, row.line, 0,
 				  "labels header needs columns \"intel_id\" "
@@ -428,12 +432,31 @@ static char *join_text(const struct gs_intel_rec *rec)
 	return b.data;
 }
 
+/* ';'-joined ids of the rules r with on[r] == want; caller frees. */
+static char *rule_ids(const struct eval *ev, const unsigned char *on,
+		      unsigned char want)
+{
+	struct gs_buf b;
+
+	gs_buf_init(&b, 0);
+	gs_buf_append(&b, "", 0);
+	for (size_t r = 0; r < ev->nrules; r++) {
+		const char *id = gs_rules_get(ev->rules, r)->id;
+
+		if (on[r] != want)
+			continue;
+		if (b.len)
+			gs_buf_putc(&b, ';');
+		gs_buf_append(&b, id, strlen(id));
+	}
+	return b.data;
+}
+
 static void list_record(struct eval *ev, struct listed **arr, size_t *n,
 			const struct gs_intel_rec *rec, const unsigned char *on,
 			uint64_t cats)
 {
 	struct listed *e;
-	struct gs_buf b;
 
 	if ((long)*n >= ev->o->show)
 		return;
@@ -443,18 +466,8 @@ static void list_record(struct eval *ev, struct listed **arr, size_t *n,
 	e->id = xstrndup(rec->id.ptr, rec->id.len);
 	e->text = ev->o->show_text ? join_text(rec) : NULL;
 	e->cats = cats;
-	gs_buf_init(&b, 0);
-	gs_buf_append(&b, "", 0);
-	for (size_t r = 0; r < ev->nrules; r++) {
-		const char *id = gs_rules_get(ev->rules, r)->id;
-
-		if (!on[r])
-			continue;
-		if (b.len)
-			gs_buf_putc(&b, ';');
-		gs_buf_append(&b, id, strlen(id));
-	}
-	e->rules = b.data;
+	e->rules = rule_ids(ev, on, 1);
+	e->suppressed = rule_ids(ev, on, 2);
 }
 
 /* on[r]: 1 active hit, 2 only suppressed/excluded hits, 0 none. */
@@ -658,7 +671,10 @@ static void print_listed(FILE *fp, const struct eval *ev, const char *what,
 	for (size_t i = 0; i < n; i++) {
 		fprintf(fp, "  %s  labelled ", arr[i].id);
 		print_cats(fp, ev, arr[i].cats);
-		fprintf(fp, "  rules %s\n", arr[i].rules[0] ? arr[i].rules : "-");
+		fprintf(fp, "  rules %s", arr[i].rules[0] ? arr[i].rules : "-");
+		if (arr[i].suppressed[0])
+			fprintf(fp, "  suppressed %s", arr[i].suppressed);
+		fputc('\n', fp);
 		if (arr[i].text)
 			fprintf(fp, "    %s\n", arr[i].text);
 	}
@@ -699,11 +715,16 @@ static void print_text(FILE *fp, const struct eval *ev)
 		fprintf(fp, "indeterminate (counted as flagged): %lu\n",
 			ev->indeterminate);
 
-	fprintf(fp, "\nper category (labelled vs categories of active rules "
-		    "on flagged records):\n");
-	fprintf(fp, "  %-24s %8s %5s %5s %5s %9s %6s\n", "category", "labelled",
-		"TP", "FP", "FN", "precision", "recall");
-	for (size_t k = 0; k < ev->ncats; k++) {
+	if (!ev->have_cats)
+		fprintf(fp, "\nper category: not scored (the labels file has "
+			    "no categories column)\n");
+	else
+		fprintf(fp, "\nper category (labelled vs categories of active "
+			    "rules on flagged records):\n"
+			    "  %-24s %8s %5s %5s %5s %9s %6s\n",
+			"category", "labelled", "TP", "FP", "FN", "precision",
+			"recall");
+	for (size_t k = 0; ev->have_cats && k < ev->ncats; k++) {
 		const struct cat_stat *c = &ev->cs[k];
 
 		fprintf(fp, "  %-24s %8lu %5lu %5lu %5lu", ev->cats[k],
@@ -762,6 +783,21 @@ static json_t *json_cats(const struct eval *ev, uint64_t mask)
 	return a;
 }
 
+/* JSON array of the ids in a ';'-joined list. */
+static json_t *json_idlist(const char *s)
+{
+	json_t *a = json_array();
+
+	while (*s) {
+		const char *e = strchr(s, ';');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		json_array_append_new(a, json_stringn(s, len));
+		s += len + (e != NULL);
+	}
+	return a;
+}
+
 static json_t *json_listed(const struct eval *ev, const struct listed *arr,
 			   size_t n)
 {
@@ -769,21 +805,13 @@ static json_t *json_listed(const struct eval *ev, const struct listed *arr,
 
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_t *rules = json_array();
-		const char *s = arr[i].rules;
 
-		while (*s) {
-			const char *e = strchr(s, ';');
-			size_t len = e ? (size_t)(e - s) : strlen(s);
-
-			json_array_append_new(rules,
-					      json_stringn(s, len));
-			s += len + (e != NULL);
-		}
 		json_object_set_new(o, "id", json_string(arr[i].id));
 		json_object_set_new(o, "categories",
 				    json_cats(ev, arr[i].cats));
-		json_object_set_new(o, "rules", rules);
+		json_object_set_new(o, "rules", json_idlist(arr[i].rules));
+		json_object_set_new(o, "suppressed",
+				    json_idlist(arr[i].suppressed));
 		if (arr[i].text)
 			json_object_set_new(o, "text",
 					    json_string(arr[i].text));
@@ -860,8 +888,8 @@ static int print_json(FILE *fp, const struct eval *ev)
 	json_object_set_new(root, "recall", json_ratio(r));
 	json_object_set_new(root, "f1", json_ratio(f1(p, r)));
 
-	a = json_array();
-	for (size_t k = 0; k < ev->ncats; k++) {
+	a = ev->have_cats ? json_array() : json_null();
+	for (size_t k = 0; ev->have_cats && k < ev->ncats; k++) {
 		const struct cat_stat *c = &ev->cs[k];
 
 		o = json_object();
@@ -939,11 +967,13 @@ static void eval_release(struct eval *ev)
 		free(ev->fns[i].id);
 		free(ev->fns[i].text);
 		free(ev->fns[i].rules);
+		free(ev->fns[i].suppressed);
 	}
 	for (size_t i = 0; i < ev->nfps; i++) {
 		free(ev->fps[i].id);
 		free(ev->fps[i].text);
 		free(ev->fps[i].rules);
+		free(ev->fps[i].suppressed);
 	}
 	free(ev->fns);
 	free(ev->fps);
