@@ -504,6 +504,52 @@ static void push_span(struct span **v, size_t *n, size_t *cap, size_t s,
 	(*n)++;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return 0;
+}
+
+/* Index of the first span in v[0..n) (sorted by start) starting at or
+ * after pos. */
+static size_t first_span(const struct span *v, size_t n, size_t pos)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].start < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* 1 when [s,e) overlaps a pseudo cue match (m->pseudo sorted by start,
+ * ends turned into a running maximum). */
+static int in_pseudo(const struct gs_matcher *m, size_t s, size_t e)
+{
+	size_t lo = 0, hi = m->npseudo;
+
+	/* lo = number of pseudo matches starting before e */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->pseudo[mid].start < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && m->pseudo[lo - 1].end > s;
+}
+
 /* Finds every cue match in the current field and resolves its scope.
  * Returns 0, or < 0 on an unexpected PCRE2 error; a limit sets
  * m->cue_limit. */
@@ -559,29 +605,24 @@ static int find_cues(struct gs_matcher *m, struct gs_error *err)
 	}
 	/* cue matches overlapping a pseudo cue are not cues; terminate
 	 * matches overlapping one do not terminate */
-	for (size_t i = 0; i < m->ncues; i++) {
-		int covered = 0;
-
-		for (size_t p = 0; p < m->npseudo && !covered; p++)
-			covered = m->cues[i].start < m->pseudo[p].end &&
-				  m->pseudo[p].start < m->cues[i].end;
-		if (!covered)
+	if (m->npseudo > 1)
+		qsort(m->pseudo, m->npseudo, sizeof(*m->pseudo), cmp_span);
+	for (size_t i = 1; i < m->npseudo; i++)
+		if (m->pseudo[i].end < m->pseudo[i - 1].end)
+			m->pseudo[i].end = m->pseudo[i - 1].end; /* running max */
+	for (size_t i = 0; i < m->ncues; i++)
+		if (!in_pseudo(m, m->cues[i].start, m->cues[i].end))
 			m->cues[keep++] = m->cues[i];
-	}
 	m->ncues = keep;
 	keep = 0;
-	for (size_t i = 0; i < m->nterms; i++) {
-		int covered = 0;
-
-		for (size_t p = 0; p < m->npseudo && !covered; p++)
-			covered = m->terms[i].start < m->pseudo[p].end &&
-				  m->pseudo[p].start < m->terms[i].end;
-		if (!covered)
+	for (size_t i = 0; i < m->nterms; i++)
+		if (!in_pseudo(m, m->terms[i].start, m->terms[i].end))
 			m->terms[keep++] = m->terms[i];
-	}
 	m->nterms = keep;
 	if (m->ncues > 1)
 		qsort(m->cues, m->ncues, sizeof(*m->cues), cmp_cue);
+	if (m->nterms > 1)
+		qsort(m->terms, m->nterms, sizeof(*m->terms), cmp_span);
 
 	for (size_t i = 0; i < m->ncues; i++) {
 		struct cue_match *cm = &m->cues[i];
@@ -591,7 +632,9 @@ static int find_cues(struct gs_matcher *m, struct gs_error *err)
 
 		if (cm->end > sent.end)
 			fwd_limit = cm->end;
-		for (size_t t = 0; t < m->nterms; t++) {
+		/* only terminators in the cue's sentence can end its scope */
+		for (size_t t = first_span(m->terms, m->nterms, sent.start);
+		     t < m->nterms && m->terms[t].start < sent.end; t++) {
 			const struct span *tm = &m->terms[t];
 
 			if (tm->start >= cm->end && tm->start < fwd_limit)
@@ -614,7 +657,19 @@ static int find_cues(struct gs_matcher *m, struct gs_error *err)
 static void apply_cues(struct gs_matcher *m, const struct gs_rule *rule,
 		       struct gs_hit *h)
 {
-	for (size_t i = 0; i < m->ncues; i++) {
+	struct span sent = sentence_of(m, h->start);
+	size_t lo = 0, hi = m->ncues;
+
+	/* scopes stay inside the cue's sentence: look at that one only */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->cues[mid].start < sent.start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < m->ncues && m->cues[i].start < sent.end; i++) {
 		const struct cue_match *cm = &m->cues[i];
 		const struct gs_cue_info *ci = &m->rules->cues[cm->cue].info;
 		int fwd = ci->dir == GS_DIR_FORWARD || ci->dir == GS_DIR_BOTH;
