@@ -1,0 +1,150 @@
+# gapscan runs / diff / trend over a database filled by two scans of a
+# hand-checked export; database errors and exit codes; same inputs twice;
+# a scan killed with SIGKILL while it writes leaves the earlier runs intact.
+. tests/e2e/lib.sh
+G=$GAPSCAN
+DB=$TMP/h.db
+py_sql() { python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+for r in c.execute(sys.argv[2]): print("|".join("" if v is None else str(v) for v in r))
+c.commit()' "$@"; }
+
+# as of 2026-10-30 (SLA 7): I1 actioned 7, I2 gap 29, I3 open 2, I4 gap 59.
+# as of 2026-11-15 with A6: I1 actioned 7, I2 late 35, I3 gap 18, I4 gap 75.
+cat > "$TMP/intel.csv" <<'CSV'
+intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative
+I1,2026-10-01,CID North,North,1B P,,S-1,"Concerns of CSE: Child A (14) MFH, seen getting into a car with an older male"
+I2,2026-10-01,CID North,North,1B P,,S-2,"Concerns of CSE for Child B, being groomed by adult male"
+I3,2026-10-28,Response 3,South,2C P,,S-3,"Concerns of CSE: Child C (13) is being groomed online"
+I4,2026-09-01,Response 3,South,2C P,,S-4,"Concerns of CSE: Child D (15) being groomed by older male"
+I5,2026-10-01,MASH,East,1A P,,S-5,"Burglary at dwelling, side gate insecure, no suspects"
+CSV
+cat > "$TMP/actions1.csv" <<'CSV'
+action_id,intel_id,action_type,action_at,unit,rationale
+A1,I1,referral,2026-10-08,MASH,
+A3,I4,noted,2026-09-02,MASH,
+CSV
+{ cat "$TMP/actions1.csv"; echo "A6,I2,referral,2026-11-05,MASH,"; } > "$TMP/actions2.csv"
+
+scan() { # AS_OF ACTIONS
+	$G scan --intel "$TMP/intel.csv" --actions "$2" --as-of "$1" \
+		--db "$DB" --out "$TMP/exc.csv" --quiet || fail "scan as of $1: exit $?"
+}
+
+# no database yet: I/O error naming the file
+set +e; $G runs --db "$DB" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "missing db exit" "$rc" 5
+grep -q "^gapscan: $DB: cannot open database" "$TMP/err" || fail "missing db message: $(cat "$TMP/err")"
+
+scan 2026-10-30 "$TMP/actions1.csv"
+expect_eq "db mode" "$(stat -c %a "$DB")" 600
+set +e; $G diff --db "$DB" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "diff with one run exit" "$rc" 3
+grep -q 'diff needs two runs; this database holds one' "$TMP/err" || fail "one-run diff message"
+scan 2026-11-15 "$TMP/actions2.csv"
+
+# runs: newest first (the finished time varies: cut it out)
+$G runs --db "$DB" --format csv | cut -d, -f1,3-10 > "$TMP/runs.csv"
+cat > "$TMP/want" <<'EOF'
+run,as_of,intel,records,flagged,gap,late,open,actioned
+2,2026-11-15,intel.csv,5,4,2,1,0,1
+1,2026-10-30,intel.csv,5,4,2,0,1,1
+EOF
+tr -d '\r' < "$TMP/runs.csv" | diff - "$TMP/want" || fail "runs csv"
+# GAPSCAN_DB is the default database; the table names the rule pack
+GAPSCAN_DB=$DB $G runs | grep -Eq '^ +2 .*intel\.csv .*\+[0-9a-f]{8}$' || fail "runs table via GAPSCAN_DB"
+GAPSCAN_DB=$DB $G runs --format json | python3 -c 'import json,sys
+d = json.load(sys.stdin); assert [r["run"] for r in d["runs"]] == [2, 1], d' || fail "runs json"
+
+# diff: the last two runs by default
+$G diff --db "$DB" --format csv | tr -d '\r' | cut -d, -f1-9,12,13 > "$TMP/diff.csv"
+cat > "$TMP/want" <<'EOF'
+kind,record_id,district,logged,status_a,status_b,days_a,days_b,older_by,action_id,action_type
+new,I3,South,2026-10-28,open,gap,2,18,,,
+still_open,I4,South,2026-09-01,gap,gap,59,75,16,,
+resolved,I2,North,2026-10-01,gap,late,29,35,,A6,referral
+EOF
+diff "$TMP/diff.csv" "$TMP/want" || fail "diff csv"
+$G diff 1 2 --db "$DB" > "$TMP/diff.txt"
+grep -q '^run 1 (as of 2026-10-30) -> run 2 (as of 2026-11-15): 1 new, 1 still open, 1 resolved' "$TMP/diff.txt" || fail "diff table summary"
+$G diff 1 2 --db "$DB" --format json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+assert d["run_a"] == 1 and d["run_b"] == 2 and d["rules_changed"] is False, d
+assert [c["kind"] for c in d["changes"]] == ["new", "still_open", "resolved"], d' || fail "diff json"
+
+# trend of the latest run: records per month, median/p90 over {7, 35}
+$G trend --db "$DB" --format csv | tr -d '\r' > "$TMP/trend.csv"
+cat > "$TMP/want" <<'EOF'
+month,records,flagged,actioned,late,gap,open,indeterminate,median_days,p90_days
+2026-09,1,1,0,0,1,0,0,,
+2026-10,4,3,1,1,1,0,0,21.0,35.0
+EOF
+diff "$TMP/trend.csv" "$TMP/want" || fail "trend csv"
+$G trend --db "$DB" --run 1 --by district --format csv | tr -d '\r' | cut -d, -f1-4,11 > "$TMP/trend.csv"
+cat > "$TMP/want" <<'EOF'
+month,district,records,flagged,p90_days
+2026-09,South,,1,
+2026-10,North,,2,7.0
+2026-10,South,,1,
+EOF
+diff "$TMP/trend.csv" "$TMP/want" || fail "trend by district"
+
+# usage errors exit 2, --help exits 0
+for cmd in runs diff trend; do
+	$G $cmd --help | grep -q "^usage: gapscan $cmd" || fail "$cmd --help"
+	set +e; $G $cmd --db "$DB" --format xml 2>/dev/null; rc=$?; set -e
+	expect_eq "$cmd bad format exit" "$rc" 2
+done
+set +e; $G diff 1 9 --db "$DB" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "diff unknown run exit" "$rc" 2
+grep -q "^gapscan: $DB: no run 9 in this database$" "$TMP/err" || fail "unknown run message"
+
+# same inputs and as-of again: identical assessments, no changes but the
+# still-open gaps
+scan 2026-11-15 "$TMP/actions2.csv"
+a=$(py_sql "$DB" "SELECT record_id,status,days,score,rules,first_action_id FROM assessments WHERE run_id=2 ORDER BY record_id")
+b=$(py_sql "$DB" "SELECT record_id,status,days,score,rules,first_action_id FROM assessments WHERE run_id=3 ORDER BY record_id")
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "same inputs, different assessments"
+expect_eq "same inputs diff" "$($G diff --db "$DB" --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1,2 | tr '\n' ' ')" \
+	"still_open,I4 still_open,I3 "
+
+# not a SQLite file; a newer schema is refused with the exact message
+set +e; $G runs --db "$TMP/intel.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "not sqlite exit" "$rc" 5
+expect_eq "not sqlite message" "$(cat "$TMP/err")" "gapscan: $TMP/intel.csv: not a SQLite database"
+cp "$DB" "$TMP/new.db"
+py_sql "$TMP/new.db" "PRAGMA user_version=99" >/dev/null
+set +e; $G runs --db "$TMP/new.db" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "newer schema exit" "$rc" 5
+expect_eq "newer schema message" "$(cat "$TMP/err")" \
+	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (2); upgrade gapscan"
+
+# SIGKILL during the write of a large run: only complete runs remain
+awk 'BEGIN { print "intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative"
+	for (i = 1; i <= 50000; i++)
+		printf "K%07d,2026-%02d-%02d,CSE,D%d,B2,,S-%d,\"%s\"\n", i, 1 + i % 10, 1 + i % 28, i % 5, i % 1000,
+			(i % 4 == 0) ? "Routine patrol, nothing of note." : \
+			"Child missing from care, found in a flat with older men, given alcohol, a new phone and cash." }' > "$TMP/big.csv"
+$G scan --intel "$TMP/big.csv" --actions "$TMP/actions1.csv" --as-of 2026-11-15 \
+	--db "$DB" --out /dev/null --quiet &
+pid=$!
+killed=0
+while kill -0 $pid 2>/dev/null; do
+	if [ -e "$DB-journal" ]; then
+		sleep 0.2
+		kill -9 $pid 2>/dev/null && killed=1
+		break
+	fi
+	sleep 0.02
+done
+set +e; wait $pid; rc=$?; set -e
+expect_eq "scan killed mid-write" "$killed/$rc" "1/137"
+[ -e "$DB-journal" ] || fail "no hot journal after the kill"
+expect_eq "journal mode" "$(stat -c %a "$DB-journal")" 600
+expect_eq "runs after kill" "$($G runs --db "$DB" --format csv | tail -n +2 | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" "3 2 1 "
+expect_eq "integrity" "$(py_sql "$DB" "PRAGMA integrity_check")" ok
+expect_eq "no partial rows" "$(py_sql "$DB" "SELECT count(*) FROM assessments WHERE run_id > 3")" 0
+# the database still takes runs
+scan 2026-11-16 "$TMP/actions2.csv"
+expect_eq "next run id" "$($G runs --db "$DB" --format csv | sed -n 2p | cut -d, -f1)" 4
+echo "history ok"
