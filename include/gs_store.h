@@ -65,8 +65,9 @@ struct gs_store_override {
 };
 
 /* Records assessed per month of logging (YYYY-MM) and district ("" when
- * the record has none). Optional: without it `records` per month is
- * unknown (NULL in the database). */
+ * the record has none). Optional: without it the run's own run->months
+ * (per month, no district) are stored; without either, `records` per month
+ * is unknown. */
 struct gs_store_month {
 	char month[8];
 	const char *district;
