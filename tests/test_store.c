@@ -785,7 +785,7 @@ static void write_huge(const char *path)
 {
 	enum { N = 2000000 };
 	struct gs_flagged *fl = xcalloc(N, sizeof *fl);
-	char *ids = xmalloc((size_t)N * 12);
+	char *ids = xmalloc((size_t)N * 16);
 	struct gs_scan_hit hit = {0, 0, 1, 5, GS_HIT_ACTIVE, -1};
 	struct gs_store_meta m;
 	struct gs_run run;
@@ -793,8 +793,8 @@ static void write_huge(const char *path)
 	struct gs_error err;
 
 	for (int i = 0; i < N; i++) {
-		snprintf(ids + (size_t)i * 12, 12, "H%09d", i);
-		fl[i] = flag(ids + (size_t)i * 12, "2026-09-01", "North", 5,
+		snprintf(ids + (size_t)i * 16, 16, "H%09d", i);
+		fl[i] = flag(ids + (size_t)i * 16, "2026-09-01", "North", 5,
 			     GS_STATUS_GAP, 61, NULL);
 		fl[i].hits = &hit;
 		fl[i].nhits = 1;
