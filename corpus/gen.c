@@ -298,7 +298,7 @@ static const struct phrase cse_phrases[] = {
 	{"gifts.money_gifts", 1, CAT_GIFTS, 1, "has unexplained money and new clothes"},
 	{"gifts.money_gifts", 1, CAT_GIFTS, 0, "Hotel key card found in {p} bag"},
 	{"vehicles.picked_up", 2, CAT_VEHICLES, 1, "picked up by an unknown male in a car, described as a {X}"},
-	{"vehicles.picked_up", 2, CAT_VEHICLES, 1, "seen getting into a {X} with older males"},
+	{"vehicles.picked_up", 2, CAT_VEHICLES, 1, "seen getting into a car ({X}) with older males"},
 	{"vehicles.picked_up", 2, CAT_VEHICLES, 1, "dropped off at {H}hrs by Male {K} ({A}) in a car"},
 	{"vehicles.vrm_with_child", 1, CAT_VEHICLES, 1, "seen getting out of {X} {V} on {S}"},
 	{"vehicles.taxi_driver", 2, CAT_VEHICLES, 1, "given free lifts by a taxi driver"},
