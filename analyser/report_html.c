@@ -32,7 +32,7 @@ static void median(FILE *fp, double d)
 		fprintf(fp, "%.1f", d);
 }
 
-static const char style[] =
+static const char style1[] =
 	"<style>\n"
 	"@page{size:A4;margin:22mm 16mm 20mm 16mm}\n"
 	":root{--ink:#1b1f24;--muted:#505a66;--rule:#c9d0d8;--navy:#1f3a5f;"
@@ -40,7 +40,9 @@ static const char style[] =
 	"--band:#f3f5f8}\n"
 	"*{box-sizing:border-box}\n"
 	"html{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
-	"body{margin:0 auto;max-width:190mm;padding:0 6mm 8mm;color:var(--ink);"
+	"html{background:#e4e8ed}\n"
+	"body{margin:6mm auto;max-width:210mm;padding:6mm 14mm 8mm;"
+	"background:#fff;box-shadow:0 1mm 4mm rgba(0,0,0,.18);color:var(--ink);"
 	"font:10pt/1.45 \"Liberation Sans\",Arial,Helvetica,sans-serif}\n"
 	".marking{text-align:center;font-weight:700;letter-spacing:.12em;"
 	"font-size:9pt;padding:2mm 0;border-bottom:1.5pt solid var(--ink)}\n"
@@ -72,14 +74,18 @@ static const char style[] =
 	".card .value{font-size:22pt;font-weight:700;margin:.5mm 0;line-height:1.1}\n"
 	".card .cmp{font-size:8.5pt;color:var(--muted);margin:0}\n"
 	".up-bad,.down-bad{color:var(--gap);font-weight:600}\n"
-	".up-good,.down-good{color:var(--ok);font-weight:600}\n"
+	".up-good,.down-good{color:var(--ok);font-weight:600}\n";
+
+/* split in two: C11 promises string literals of 4095 bytes only */
+static const char style2[] =
 	"table{border-collapse:collapse;width:100%;margin:2mm 0 3mm;"
-	"font-size:9pt}\n"
+	"font-size:8.8pt}\n"
+	"tbody th,tfoot th{white-space:nowrap;font-weight:600}\n"
 	"caption{text-align:left;font-weight:600;padding-bottom:1mm;"
 	"caption-side:top}\n"
 	"thead{display:table-header-group}\n"
 	"tr{break-inside:avoid}\n"
-	"th,td{padding:1.2mm 2mm;border-bottom:.5pt solid var(--rule);"
+	"th,td{padding:1.1mm 1.6mm;border-bottom:.5pt solid var(--rule);"
 	"vertical-align:top;text-align:left}\n"
 	"thead th{border-bottom:1.2pt solid var(--ink);font-weight:600;"
 	"background:var(--band)}\n"
@@ -100,7 +106,8 @@ static const char style[] =
 	".status.gap{color:var(--gap)}.status.late{color:var(--late)}\n"
 	"mark{background:#ffe08a;color:inherit;font-weight:700;"
 	"text-decoration:underline;padding:0 .3mm}\n"
-	".excerpt{font-size:8.5pt;max-width:70mm;overflow-wrap:anywhere}\n"
+	".excerpt{font-size:8.5pt;min-width:52mm;max-width:75mm;"
+	"overflow-wrap:anywhere}\n"
 	"td.id{white-space:nowrap;font-family:\"Liberation Mono\",monospace;"
 	"font-size:8.5pt}\n"
 	"figure{margin:2mm 0;break-inside:avoid}\n"
@@ -112,7 +119,8 @@ static const char style[] =
 	"dl.prov dd{margin:0;overflow-wrap:anywhere}\n"
 	"code{font-family:\"Liberation Mono\",monospace;font-size:8.5pt}\n"
 	"footer{margin-top:6mm;font-size:8pt;color:var(--muted)}\n"
-	"@media print{body{max-width:none;padding:0}"
+	"@media print{html{background:#fff}"
+	"body{max-width:none;margin:0;padding:0;box-shadow:none}"
 	".marking.top{position:fixed;top:-14mm;left:0;right:0}"
 	".marking.bottom{position:fixed;bottom:-13mm;left:0;right:0;margin:0}"
 	"section{break-inside:auto}.pb{break-before:page}}\n"
@@ -470,16 +478,18 @@ static void table(FILE *fp, const struct gs_report *r,
 		  const char *what, const char *caption, int records)
 {
 	static const char *const heads_[GS_NCOLS] = {
-		"Records assessed", "Flagged", "Actioned in time", "Late",
-		"Open", "Gap", "Indeterminate"};
+		"Records", "Flagged", "In time", "Late", "Open", "Gap",
+		"Indet."};
 
+	/* a records column of "n/a" only says the run did not count them */
+	records = records && t->total.c[GS_COL_RECORDS].v >= 0;
 	fprintf(fp, "<table id=\"%s\"><caption>%s</caption><thead><tr>"
 		    "<th scope=\"col\">%s</th>",
 		id, caption, what);
 	for (int c = records ? 0 : 1; c < GS_NCOLS; c++)
 		fprintf(fp, "<th scope=\"col\" class=\"n\">%s</th>", heads_[c]);
 	fputs("<th scope=\"col\" class=\"n\">Gap rate</th>"
-	      "<th scope=\"col\" class=\"n\">Median days to action</th>"
+	      "<th scope=\"col\" class=\"n\">Median days</th>"
 	      "</tr></thead><tbody>\n",
 	      fp);
 	for (size_t i = 0; i <= t->n; i++) {
@@ -509,7 +519,13 @@ static void table(FILE *fp, const struct gs_report *r,
 		median(fp, row->median_days);
 		fputs("</td></tr>\n", fp);
 	}
-	fputs("</tfoot></table>\n", fp);
+	fputs("</tfoot></table>\n<p class=\"note\">", fp);
+	if (records)
+		fputs("Records: records assessed. ", fp);
+	fputs("In time: qualifying action within the SLA. Indet.: "
+	      "indeterminate. Gap rate: gaps as a share of flagged. Median "
+	      "days: from logging to the first qualifying action.</p>\n",
+	      fp);
 }
 
 static void ageing(FILE *fp, const struct gs_report *r)
@@ -760,7 +776,8 @@ static int write_html(const struct gs_report *r,
 	fprintf(fp, " &ndash; Unactioned intelligence: exception report, run "
 		    "%lld as of %s</title>\n",
 		run->id, run->as_of);
-	fputs(style, fp);
+	fputs(style1, fp);
+	fputs(style2, fp);
 	fputs("</head>\n<body>\n<div class=\"marking top\" role=\"note\" "
 	      "id=\"marking-top\">",
 	      fp);
