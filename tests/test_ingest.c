@@ -359,3 +359,51 @@ Test(ingest, million_ids_memory, .timeout = 60)
 	gs_profile_release(&p);
 	unlink(path);
 }
+
+/* JSON Lines limits: a long string is a field reject, an over-long line is
+ * skipped without being kept, and the lines after keep their numbers. */
+Test(ingest, jsonl_limits)
+{
+	const char *path = "/tmp/gs_test_ingest_limits.jsonl";
+	FILE *fp = fopen(path, "w");
+	struct gs_profile p;
+	struct gs_ingest *in = NULL;
+	struct gs_intel_rec rec;
+	struct gs_error e;
+
+	cr_assert_not_null(fp);
+	fputs("{\"intel_id\":\"A\",\"logged_at\":\"2026-11-01\","
+	      "\"narrative\":\"short\"}\n",
+	      fp);
+	fputs("{\"intel_id\":\"B\",\"logged_at\":\"2026-11-01\","
+	      "\"narrative\":\"0123456789abcdefg\"}\n",
+	      fp);
+	fputs("{\"intel_id\":\"C\",\"narrative\":\"", fp);
+	for (int i = 0; i < 70000; i++)
+		fputc('x', fp);
+	fputs("\"}\n{\"intel_id\":\"D\",\"logged_at\":\"2026-11-02\"}", fp);
+	fclose(fp);
+	gs_profile_init(&p);
+	p.intel.format = GS_FORMAT_JSONL;
+	p.max_field = 16;
+	cr_assert_eq(gs_ingest_open(&in, path, GS_INGEST_INTEL, &p, &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(gs_ingest_next_intel(in, &rec, &e), 1, "%s", e.msg);
+	cr_expect_str_eq(rec.text[0].ptr, "short");
+	cr_assert_eq(gs_ingest_next_intel(in, &rec, &e), GS_ERR_REJECT);
+	cr_expect_eq(e.line, 2);
+	cr_expect_str_eq(e.msg, "field over the size limit (16 bytes) in "
+				"column \"narrative\"");
+	cr_assert_eq(gs_ingest_next_intel(in, &rec, &e), GS_ERR_REJECT);
+	cr_expect_eq(e.line, 3);
+	cr_expect_str_eq(e.msg, "line over the size limit (65664 bytes)");
+	cr_assert_eq(gs_ingest_next_intel(in, &rec, &e), 1, "%s", e.msg);
+	cr_expect_eq(rec.line, 4);
+	cr_expect_str_eq(rec.id.ptr, "D");
+	cr_expect_str_eq(rec.text[0].ptr, "");
+	cr_expect_eq(rec.logged_day, 20759);
+	cr_expect_eq(gs_ingest_next_intel(in, &rec, &e), 0);
+	gs_ingest_free(in);
+	gs_profile_release(&p);
+	unlink(path);
+}
