@@ -105,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 		case O_PROFILE: o->profile = optarg; break;
 		case O_HELP:
 			fputs(report_usage, stdout);
-			return 1;
+			return -1;
 		case O_RUN:
 			if (parse_num(optarg, 1, 1LL << 62, &v) < 0)
 				return gs_cli_usage_error(
@@ -181,9 +181,10 @@ int gs_cmd_report(int argc, char **argv)
 	int exit_code = GS_EXIT_OK;
 
 	gs_error_clear(&err);
+	/* -1: --help printed; > 0: a usage error's exit code */
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
-		return rc > 0 ? GS_EXIT_OK : rc;
+		return rc < 0 ? GS_EXIT_OK : rc;
 	w = gs_report_writer_find(o.format);
 	wo.bom = !o.no_bom;
 	if ((rc = load_marking(o.profile, &marking, &err)) < 0)

@@ -34,7 +34,6 @@ static void median(FILE *fp, double d)
 
 static const char style1[] =
 	"<style>\n"
-	"@page{size:A4;margin:22mm 16mm 20mm 16mm}\n"
 	":root{--ink:#1b1f24;--muted:#505a66;--rule:#c9d0d8;--navy:#1f3a5f;"
 	"--flag:#3c6e9f;--gap:#a4262c;--late:#9a6700;--ok:#2e6b30;"
 	"--band:#f3f5f8}\n"
@@ -84,6 +83,10 @@ static const char style2[] =
 	"caption{text-align:left;font-weight:600;padding-bottom:1mm;"
 	"caption-side:top}\n"
 	"thead{display:table-header-group}\n"
+	"tfoot{display:table-row-group}\n" /* the total once, not per page */
+	/* short sections stay whole, heading with table */
+	"#headline,#funnel,#districts,#categories,#ageing,#language,"
+	"#provenance{break-inside:avoid}\n"
 	"tr{break-inside:avoid}\n"
 	"th,td{padding:1.1mm 1.6mm;border-bottom:.5pt solid var(--rule);"
 	"vertical-align:top;text-align:left}\n"
@@ -121,10 +124,42 @@ static const char style2[] =
 	"footer{margin-top:6mm;font-size:8pt;color:var(--muted)}\n"
 	"@media print{html{background:#fff}"
 	"body{max-width:none;margin:0;padding:0;box-shadow:none}"
-	".marking.top{position:fixed;top:-14mm;left:0;right:0}"
-	".marking.bottom{position:fixed;bottom:-13mm;left:0;right:0;margin:0}"
+	".marking{display:none}" /* the page margin boxes repeat it */
 	"section{break-inside:auto}.pb{break-before:page}}\n"
 	"</style>\n";
+
+/* s as a CSS string body: everything but letters, digits and spaces as a
+ * \HHHHHH escape, so no marking can end the string or the style element. */
+static void css_string(FILE *fp, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == ' ')
+			fputc(*p, fp);
+		else
+			fprintf(fp, "\\%06X", *p < 0x80 ? (unsigned)*p : 0xFFFDu);
+	}
+}
+
+/* A4 pages with the security marking at the top and bottom of every page
+ * and the page number, in the page margin boxes. */
+static void page_style(FILE *fp, const struct gs_report *r)
+{
+	fputs("<style>\n@page{size:A4;margin:20mm 15mm 20mm 15mm;"
+	      "@top-center{content:\"",
+	      fp);
+	css_string(fp, r->marking);
+	fputs("\";font:700 9pt Arial,sans-serif;letter-spacing:.12em}"
+	      "@bottom-center{content:\"",
+	      fp);
+	css_string(fp, r->marking);
+	fprintf(fp, "\";font:700 9pt Arial,sans-serif;letter-spacing:.12em}"
+		    "@bottom-right{content:\"Page \" counter(page) \" of \" "
+		    "counter(pages);font:8pt Arial,sans-serif;color:#505a66}"
+		    "@bottom-left{content:\"Run %lld\";font:8pt Arial,"
+		    "sans-serif;color:#505a66}}\n</style>\n",
+		r->run->id);
+}
 
 /* ---- headline ---- */
 
@@ -778,6 +813,7 @@ static int write_html(const struct gs_report *r,
 		run->id, run->as_of);
 	fputs(style1, fp);
 	fputs(style2, fp);
+	page_style(fp, r);
 	fputs("</head>\n<body>\n<div class=\"marking top\" role=\"note\" "
 	      "id=\"marking-top\">",
 	      fp);
