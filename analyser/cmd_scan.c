@@ -29,6 +29,8 @@ static const char scan_usage[] =
 	"  --status-out FILE   status of every assessed record as CSV\n"
 	"  --rejects FILE      rejected rows as CSV (file,line,reason)\n"
 	"  --db FILE           store the run in this SQLite database\n"
+	"  --chains-out FILE   repeat-intelligence chains as CSV\n"
+	"                      (chain,entity,intel_id,status,logged_at)\n"
 	"  --links FILE        POLE links (intel_id,entity_type,entity_ref,...)\n"
 	"                      adding entities for repeat-intelligence chains\n"
 	"  --threads N         worker threads (default: number of cores)\n"
@@ -42,7 +44,7 @@ static const char scan_usage[] =
 
 struct scan_opts {
 	const char *intel, *actions, *profile, *rules, *overrides, *as_of,
-		*out, *status_out, *rejects, *db, *links;
+		*out, *status_out, *rejects, *db, *links, *chains_out;
 	int sla_days, threads, timings, quiet;
 };
 
@@ -59,6 +61,7 @@ enum {
 	O_REJECTS,
 	O_DB,
 	O_LINKS,
+	O_CHAINS_OUT,
 	O_THREADS,
 	O_TIMINGS,
 	O_QUIET,
@@ -78,6 +81,7 @@ static const struct option scan_options[] = {
 	{"rejects", required_argument, NULL, O_REJECTS},
 	{"db", required_argument, NULL, O_DB},
 	{"links", required_argument, NULL, O_LINKS},
+	{"chains-out", required_argument, NULL, O_CHAINS_OUT},
 	{"threads", required_argument, NULL, O_THREADS},
 	{"rule-timings", no_argument, NULL, O_TIMINGS},
 	{"quiet", no_argument, NULL, O_QUIET},
@@ -120,6 +124,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 		case O_REJECTS: o->rejects = optarg; break;
 		case O_DB: o->db = optarg; break;
 		case O_LINKS: o->links = optarg; break;
+		case O_CHAINS_OUT: o->chains_out = optarg; break;
 		case O_TIMINGS: o->timings = 1; break;
 		case O_QUIET: o->quiet = 1; break;
 		case O_HELP:
@@ -260,6 +265,33 @@ static int write_rejects(const char *path, const struct gs_run *run,
 	return gs_out_commit(&o, err);
 }
 
+static int write_chains(const char *path, const struct gs_run *run,
+			struct gs_error *err)
+{
+	struct gs_out o;
+	int rc;
+
+	if ((rc = gs_out_open(&o, path, err)) < 0)
+		return rc;
+	fputs("chain,entity,intel_id,status,logged_at\n", o.fp);
+	for (size_t c = 0; c < run->chains.nchains; c++) {
+		const struct gs_chain *ch = &run->chains.chains[c];
+
+		for (size_t i = 0; i < ch->nmembers; i++) {
+			const struct gs_flagged *f = &run->flagged[ch->members[i]];
+			char date[11];
+
+			gs_date_format(f->logged_day, date);
+			fprintf(o.fp, "%zu,", c + 1);
+			csv_field(o.fp, ch->entity);
+			fputc(',', o.fp);
+			csv_field(o.fp, f->id);
+			fprintf(o.fp, ",%s,%s\n", gs_status_name(f->status), date);
+		}
+	}
+	return gs_out_commit(&o, err);
+}
+
 struct status_writer {
 	FILE *fp;
 	const struct gs_rules *rules;
@@ -297,13 +329,16 @@ static void print_summary(const struct gs_run *run,
 		"actions read       %lu\n"
 		"  rejected         %lu\n"
 		"  unknown intel id %lu\n"
-		"  before the log   %lu\n",
+		"  before the log   %lu\n"
+		"chains             %zu\n"
+		"isolated pairs     %zu\n",
 		c->records_read, c->rejected, c->assessed, c->flagged,
 		c->by_status[GS_STATUS_ACTIONED], c->by_status[GS_STATUS_LATE],
 		c->by_status[GS_STATUS_OPEN], c->by_status[GS_STATUS_GAP],
 		c->by_status[GS_STATUS_INDETERMINATE], c->suppressed_only,
 		c->language, c->actions_read, c->actions_rejected,
-		c->actions_unknown_intel, c->actions_before_log);
+		c->actions_unknown_intel, c->actions_before_log,
+		run->chains.nchains, run->chains.isolated_pairs);
 	for (size_t i = 0; i < run->nlimits && i < 20; i++)
 		fprintf(stderr,
 			"gapscan: %s:%ld: rule \"%s\" hit a PCRE2 resource limit "
@@ -405,6 +440,8 @@ int gs_cmd_scan(int argc, char **argv)
 	if (o.status_out && (rc = gs_out_commit(&status, &err)) < 0)
 		goto fail;
 	if (o.rejects && (rc = write_rejects(o.rejects, &run, &err)) < 0)
+		goto fail;
+	if (o.chains_out && (rc = write_chains(o.chains_out, &run, &err)) < 0)
 		goto fail;
 	if (o.db) {
 		struct gs_store *st = NULL;
