@@ -212,6 +212,11 @@ static int map_columns(struct gs_ingest *in, struct gs_error *err)
 	for (size_t k = 0; k < in->nroles; k++) {
 		struct role *r = &in->roles[k];
 
+		if (r->column == NULL && r->required)
+			return gs_error_set(err, GS_ERR_INPUT, in->path, 0, 0,
+					    "the profile names no column for "
+					    "role %s",
+					    r->name);
 		if (r->column == NULL)
 			continue;
 		for (size_t i = 0; i < in->ncols; i++) {

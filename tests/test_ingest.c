@@ -264,6 +264,23 @@ Test(ingest, actions_missing_column)
 	gs_profile_release(&p);
 }
 
+Test(ingest, profile_without_a_required_column)
+{
+	struct gs_profile p;
+	struct gs_ingest *in = NULL;
+	struct gs_error e;
+
+	gs_profile_init(&p);
+	free(p.act_type);
+	p.act_type = NULL;
+	cr_expect_eq(gs_ingest_open(&in, DATA "actions.csv",
+				    GS_INGEST_ACTIONS, &p, &e),
+		     GS_ERR_INPUT);
+	cr_expect_str_eq(e.msg,
+			 "the profile names no column for role action_type");
+	gs_profile_release(&p);
+}
+
 Test(ingest, header_names_ignore_case_and_spaces)
 {
 	struct gs_profile p;
