@@ -2,10 +2,14 @@
  * prefilter.c - builds the vectorscan prefilter database of a rule pack.
  * See prefilter.h. Only this file and match.c include hs/hs.h.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <hs/hs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gs_util.h"
 #include "prefilter.h"
@@ -89,6 +93,124 @@ out:
 	return rc;
 }
 
+/*
+ * Compiling the database takes a second or two, more than scanning a whole
+ * month's export; the result depends only on the expressions, their flags
+ * and ids and the vectorscan version. So it is cached, serialized, under
+ * $GAPSCAN_CACHE (else $XDG_CACHE_HOME/gapscan, else ~/.cache/gapscan) in a
+ * file named by the SHA-256 of exactly those inputs. A missing, unreadable
+ * or corrupt cache file is simply rebuilt; GAPSCAN_CACHE=off disables it.
+ */
+#define CACHE_MAGIC "GSPF1\n"
+
+static int cache_dir(char *out, size_t n)
+{
+	const char *env = getenv("GAPSCAN_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env && strcmp(env, "off") == 0)
+		return -1;
+	if (env && *env)
+		snprintf(out, n, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(out, n, "%s/gapscan", xdg);
+	else if (home && *home)
+		snprintf(out, n, "%s/.cache/gapscan", home);
+	else
+		return -1;
+	return 0;
+}
+
+static void cache_key(const struct pf_expr *v, size_t n, size_t nids,
+		      char hex[65])
+{
+	struct gs_sha256 s;
+	char num[64];
+
+	gs_sha256_init(&s);
+	gs_sha256_update(&s, CACHE_MAGIC, strlen(CACHE_MAGIC));
+	gs_sha256_update(&s, hs_version(), strlen(hs_version()) + 1);
+	snprintf(num, sizeof(num), "%zu %zu\n", n, nids);
+	gs_sha256_update(&s, num, strlen(num));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(num, sizeof(num), "%u %u ", v[i].flags, v[i].id);
+		gs_sha256_update(&s, num, strlen(num));
+		gs_sha256_update(&s, v[i].src, strlen(v[i].src) + 1);
+	}
+	gs_sha256_hex(&s, hex);
+}
+
+static int cache_load(struct gs_prefilter *pf, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char magic[sizeof(CACHE_MAGIC) - 1];
+	uint64_t nids = 0, size = 0;
+	char *bytes = NULL;
+	hs_database_t *db = NULL;
+	int rc = -1;
+
+	if (!fp)
+		return -1;
+	if (fread(magic, 1, sizeof(magic), fp) != sizeof(magic) ||
+	    memcmp(magic, CACHE_MAGIC, sizeof(magic)) != 0 ||
+	    fread(&nids, sizeof(nids), 1, fp) != 1 || nids != pf->nids ||
+	    fread(pf->always, 1, pf->nids, fp) != pf->nids ||
+	    fread(&size, sizeof(size), 1, fp) != 1 || size == 0 ||
+	    size > (1u << 30))
+		goto out;
+	bytes = xmalloc(size);
+	if (fread(bytes, 1, size, fp) != size ||
+	    hs_deserialize_database(bytes, size, &db) != HS_SUCCESS)
+		goto out;
+	pf->db = db;
+	pf->nalways = 0;
+	for (size_t i = 0; i < pf->nids; i++)
+		pf->nalways += pf->always[i] != 0;
+	rc = 0;
+out:
+	if (rc < 0)
+		memset(pf->always, 0, pf->nids);
+	free(bytes);
+	fclose(fp);
+	return rc;
+}
+
+static void cache_store(const struct gs_prefilter *pf, const char *dir,
+			const char *path)
+{
+	char *bytes = NULL, tmp[4300];
+	size_t size = 0;
+	uint64_t n64 = pf->nids, s64;
+	FILE *fp;
+	int fd, ok;
+
+	if (hs_serialize_database(pf->db, &bytes, &size) != HS_SUCCESS)
+		return;
+	s64 = size;
+	mkdir(dir, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		free(bytes);
+		return;
+	}
+	fp = fdopen(fd, "wb");
+	ok = fp && fwrite(CACHE_MAGIC, 1, strlen(CACHE_MAGIC), fp) ==
+			   strlen(CACHE_MAGIC) &&
+	     fwrite(&n64, sizeof(n64), 1, fp) == 1 &&
+	     fwrite(pf->always, 1, pf->nids, fp) == pf->nids &&
+	     fwrite(&s64, sizeof(s64), 1, fp) == 1 &&
+	     fwrite(bytes, 1, size, fp) == size;
+	if (fp)
+		ok = (fclose(fp) == 0) && ok;
+	else
+		close(fd);
+	if (!ok || rename(tmp, path) != 0)
+		unlink(tmp);
+	free(bytes);
+}
+
 int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 {
 	struct gs_prefilter *pf = NULL;
@@ -131,9 +253,22 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	for (size_t c = 0; c < rules->ncues; c++)
 		add_expr(v, &n, rules->cues[c].pat.src, 0, pf->cue_base + c);
 
-	rc = compile_all(pf, v, n, err);
-	if (rc != 0)
-		goto out;
+	{
+		char dir[4096], path[4200], key[65];
+		int cached = cache_dir(dir, sizeof(dir)) == 0;
+
+		if (cached) {
+			cache_key(v, n, pf->nids, key);
+			snprintf(path, sizeof(path), "%s/%s.hsdb", dir, key);
+		}
+		if (!cached || n == 0 || cache_load(pf, path) < 0) {
+			rc = compile_all(pf, v, n, err);
+			if (rc != 0)
+				goto out;
+			if (cached && pf->db)
+				cache_store(pf, dir, path);
+		}
+	}
 	rules->prefilter = pf;
 	rules->prefilter_free = prefilter_free;
 	pf = NULL;
