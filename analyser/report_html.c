@@ -374,18 +374,16 @@ static void funnel(FILE *fp, const struct gs_report *r)
 
 /* ---- trend chart ---- */
 
-static long nice_max(long v)
+/* A round tick step (1, 2 or 5 times a power of ten) that reaches v in
+ * at most five intervals. */
+static long nice_step(long v)
 {
-	long step = 1;
+	static const long m[3] = {1, 2, 5};
 
-	if (v < 5)
-		return 5;
-	while (step * 10 < v)
-		step *= 10;
-	for (long m = 1; m <= 10; m++)
-		if (step * m >= v)
-			return step * m;
-	return step * 10;
+	for (long base = 1;; base *= 10)
+		for (int i = 0; i < 3; i++)
+			if (base * m[i] * 5 >= v)
+				return base * m[i];
 }
 
 static void trend_svg(FILE *fp, const struct gs_report *r)
@@ -396,6 +394,7 @@ static void trend_svg(FILE *fp, const struct gs_report *r)
 	double pw = w - left - right, ph = h - top - bottom;
 	double slot, bw;
 	long max = 0;
+	long step, ticks;
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct gs_cell *f = &t->rows[i].c[GS_COL_FLAGGED];
@@ -403,7 +402,9 @@ static void trend_svg(FILE *fp, const struct gs_report *r)
 		if (!f->sup && f->v > max)
 			max = f->v;
 	}
-	max = nice_max(max);
+	step = nice_step(max);
+	ticks = max > 0 ? (max + step - 1) / step : 1;
+	max = ticks * step;
 	slot = t->n ? pw / (double)t->n : pw;
 	bw = slot * 0.36;
 	if (bw > 22)
@@ -430,9 +431,9 @@ static void trend_svg(FILE *fp, const struct gs_report *r)
 		"fill=\"url(#hatch)\" stroke=\"#a4262c\"/><text x=\"%.0f\" "
 		"y=\"18\" font-size=\"11\">Gap (hatched)</text>\n",
 		left, left + 16, left + 120, left + 136);
-	/* y axis: five gridlines with labels */
-	for (int k = 0; k <= 4; k++) {
-		double y = top + ph - ph * k / 4.0;
+	/* y axis: a gridline with its label per step */
+	for (long k = 0; k <= ticks; k++) {
+		double y = top + ph - ph * (double)k / (double)ticks;
 
 		fprintf(fp,
 			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
@@ -440,7 +441,7 @@ static void trend_svg(FILE *fp, const struct gs_report *r)
 			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
 			"text-anchor=\"end\" fill=\"#505a66\">%ld</text>\n",
 			left, left + pw, y, y, k ? "#dde2e8" : "#1b1f24",
-			k ? "0.6" : "1", left - 5, y + 3.5, max * k / 4);
+			k ? "0.6" : "1", left - 5, y + 3.5, step * k);
 	}
 	fprintf(fp,
 		"<text x=\"12\" y=\"%.1f\" font-size=\"10\" fill=\"#505a66\" "
