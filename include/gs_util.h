@@ -65,6 +65,9 @@ struct gs_sha256 {
 void gs_sha256_init(struct gs_sha256 *s);
 void gs_sha256_update(struct gs_sha256 *s, const void *p, size_t n);
 void gs_sha256_hex(struct gs_sha256 *s, char out[65]); /* finalises */
+/* Tests: 0 forces the portable code, 1 uses the CPU's SHA extensions
+ * when it has them (the default). */
+void gs_sha256_set_accel(int on);
 /* Hashes a whole file; returns 0 or -1 (errno set). */
 int gs_sha256_file(const char *path, char out[65], uint64_t *size);
 

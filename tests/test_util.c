@@ -1,0 +1,96 @@
+/* test_util.c - SHA-256 (portable and SHA-NI paths) against FIPS 180-4
+ * vectors, UTF-8 validation, the string map and bounded buffers. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "gs_util.h"
+
+static void hash(const char *s, size_t n, size_t chunk, char out[65])
+{
+	struct gs_sha256 h;
+
+	gs_sha256_init(&h);
+	for (size_t i = 0; i < n; i += chunk)
+		gs_sha256_update(&h, s + i, n - i < chunk ? n - i : chunk);
+	gs_sha256_hex(&h, out);
+}
+
+static void check_vectors(void)
+{
+	char out[65];
+	char *million = xmalloc(1000000);
+
+	hash("", 0, 1, out);
+	cr_expect_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	hash("abc", 3, 3, out);
+	cr_expect_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	hash("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, 7, out);
+	cr_expect_str_eq(out, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(million, 'a', 1000000);
+	hash(million, 1000000, 1000000, out);
+	cr_expect_str_eq(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	hash(million, 1000000, 4099, out); /* odd chunks cross blocks */
+	cr_expect_str_eq(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(million);
+}
+
+Test(util, sha256_accelerated_matches_fips_vectors)
+{
+	gs_sha256_set_accel(1);
+	check_vectors();
+}
+
+Test(util, sha256_portable_matches_fips_vectors)
+{
+	gs_sha256_set_accel(0);
+	check_vectors();
+	gs_sha256_set_accel(1);
+}
+
+Test(util, utf8_validation_finds_the_first_bad_byte)
+{
+	size_t bad = 99;
+
+	cr_expect(gs_utf8_valid("plain ascii text", 16, &bad));
+	cr_expect(gs_utf8_valid("Zo\xc3\xab caf\xc3\xa9 \xe2\x80\x98q\xe2\x80\x99", 18, &bad));
+	cr_expect_not(gs_utf8_valid("abc\xff", 4, &bad));
+	cr_expect_eq(bad, 3);
+	cr_expect_not(gs_utf8_valid("ab\xc0\xaf", 4, &bad)); /* overlong */
+	cr_expect_eq(bad, 2);
+	cr_expect_not(gs_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
+	cr_expect_eq(bad, 0);
+	cr_expect_not(gs_utf8_valid("0123456789abcdef\xe2\x80", 18, &bad)); /* truncated */
+	cr_expect_eq(bad, 16);
+	cr_expect_not(gs_utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
+}
+
+Test(util, map_holds_every_key_across_growth)
+{
+	struct gs_map *m = gs_map_new();
+	char key[32];
+	int inserted;
+
+	for (long i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "INT-%06ld", i);
+		*gs_map_slot(m, key, strlen(key), &inserted) = (void *)(i + 1);
+		cr_assert(inserted);
+	}
+	cr_expect_eq(gs_map_count(m), 5000);
+	gs_map_slot(m, "INT-000042", 10, &inserted);
+	cr_expect_not(inserted);
+	cr_expect_eq((long)gs_map_get(m, "INT-004999", 10), 5000);
+	cr_expect_null(gs_map_get(m, "INT-005000", 10));
+	gs_map_free(m);
+}
+
+Test(util, bounded_buffer_refuses_past_its_cap)
+{
+	struct gs_buf b;
+
+	gs_buf_init(&b, 8);
+	cr_expect_eq(gs_buf_append(&b, "12345678", 8), 0);
+	cr_expect_eq(gs_buf_append(&b, "9", 1), -1);
+	cr_expect_eq(b.len, 8);
+	cr_expect_str_eq(b.data, "12345678");
+	gs_buf_release(&b);
+}
