@@ -36,6 +36,8 @@ enum ins {
 	INS_MONTH,
 	INS_ENTITY,
 	INS_LANGUAGE,
+	INS_CHAIN,
+	INS_ISOLATED,
 	INS_COUNT
 };
 
@@ -81,6 +83,12 @@ static const char *const ins_sql[INS_COUNT] = {
 	[INS_LANGUAGE] = "INSERT INTO language_findings (run_id, record_id,"
 			 " unit, district, logged_day, logged_date, rule_id)"
 			 " VALUES (?,?,?,?,?,?,?)",
+	[INS_CHAIN] = "INSERT INTO chains (run_id, chain_id, key_type,"
+		      " key_value, record_id, logged_day, status, nmembers,"
+		      " nsubjects, ngaps, span_days, cross_referenced)"
+		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[INS_ISOLATED] = "INSERT INTO isolated_records (run_id, record_id)"
+			 " VALUES (?,?)",
 };
 
 struct gs_store {
@@ -174,7 +182,14 @@ static const char *const migrations[GS_STORE_SCHEMA_VERSION] = {
 	" chain_id INTEGER NOT NULL, key_type TEXT NOT NULL,"
 	" key_value TEXT NOT NULL, record_id TEXT NOT NULL,"
 	" logged_day INTEGER, status TEXT,"
-	" PRIMARY KEY (run_id, chain_id, record_id));",
+	" nmembers INTEGER, nsubjects INTEGER, ngaps INTEGER,"
+	" span_days INTEGER, cross_referenced INTEGER,"
+	" PRIMARY KEY (run_id, chain_id, record_id));"
+	"CREATE TABLE isolated_records ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, PRIMARY KEY (run_id, record_id));"
+	"ALTER TABLE runs ADD COLUMN chains INTEGER;"
+	"ALTER TABLE runs ADD COLUMN isolated_pairs INTEGER;",
 };
 
 static int db_fail(struct gs_store *s, struct gs_error *err, const char *what)
@@ -773,6 +788,53 @@ static int write_lists(struct gs_store *s, long long id,
 		bind_text(st, 6, logged);
 		bind_text(st, 7, rule_id(m, l->rule));
 		rc = step_insert(s, st, err);
+	}
+	/* repeat-intelligence chains, in rank order (chain_id from 1) */
+	for (size_t c = 0; rc == 0 && c < run->chains.nchains; c++) {
+		const struct gs_chain *ch = &run->chains.chains[c];
+		const char *colon = strchr(ch->entity, ':');
+
+		for (size_t k = 0; rc == 0 && k < ch->nmembers; k++) {
+			const struct gs_flagged *f =
+				&run->flagged[ch->members[k]];
+
+			st = s->ins[INS_CHAIN];
+			bind_int(st, 1, id);
+			bind_int(st, 2, (long long)c + 1);
+			if (colon) {
+				sqlite3_bind_text(st, 3, ch->entity,
+						  (int)(colon - ch->entity),
+						  SQLITE_STATIC);
+				bind_text(st, 4, colon + 1);
+			} else {
+				bind_text(st, 3, "");
+				bind_text(st, 4, ch->entity);
+			}
+			bind_text(st, 5, f->id);
+			bind_int(st, 6, f->logged_day);
+			bind_text(st, 7, gs_status_name(f->status));
+			bind_int(st, 8, (long long)ch->nmembers);
+			bind_int(st, 9, (long long)ch->nsubjects);
+			bind_int(st, 10, (long long)ch->ngaps);
+			bind_int(st, 11, ch->last_day - ch->first_day);
+			bind_int(st, 12, ch->cross_referenced);
+			rc = step_insert(s, st, err);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < run->chains.nisolated; i++) {
+		st = s->ins[INS_ISOLATED];
+		bind_int(st, 1, id);
+		bind_text(st, 2, run->flagged[run->chains.isolated[i]].id);
+		rc = step_insert(s, st, err);
+	}
+	if (rc == 0) {
+		char sql[160];
+
+		snprintf(sql, sizeof(sql),
+			 "UPDATE runs SET chains = %zu, isolated_pairs = %zu "
+			 "WHERE id = %lld",
+			 run->chains.nchains, run->chains.isolated_pairs, id);
+		rc = exec(s, sql, err);
 	}
 	/* months: the caller's per-district counts, else the scan's */
 	for (size_t i = 0; rc == 0 && !m->months && i < run->nmonths; i++) {

@@ -460,7 +460,7 @@ Test(store, migrate_from_0)
 		 " ORDER BY name",
 	      &b);
 	cr_assert_str_eq(b.data, "assessment_rules\nassessments\nchains\n"
-				 "dq_findings\nentities\nhits\ninputs\n"
+				 "dq_findings\nentities\nhits\ninputs\nisolated_records\n"
 				 "language_findings\noverrides\nrejects\n"
 				 "rule_errors\nrun_months\nrun_rules\nruns\n");
 	gs_buf_release(&b);
