@@ -57,11 +57,13 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
 		rc = commands[i].run(argc - 1, argv + 1);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* a command that already reported an I/O error is not told
+		 * twice about the same full stdout */
+		if ((fflush(stdout) != 0 || ferror(stdout)) && rc != GS_EXIT_IO) {
 			perror("gapscan: stdout");
 			return GS_EXIT_IO;
 		}
-		return rc;
+		return ferror(stdout) ? GS_EXIT_IO : rc;
 	}
 	fprintf(stderr, "gapscan: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);

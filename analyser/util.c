@@ -572,6 +572,21 @@ int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 		o->fp = stdout;
 		return 0;
 	}
+	{
+		/* a device or pipe (/dev/full, a FIFO) is written in place:
+		 * renaming a file over it would replace the device */
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->fp = fopen(path, "w");
+			if (!o->fp)
+				return gs_error_set(err, GS_ERR_IO, path, 0, 0,
+						    "cannot open output: %s",
+						    strerror(errno));
+			o->path = xstrdup(path);
+			return 0;
+		}
+	}
 	o->path = xstrdup(path);
 	o->tmp = xmalloc(strlen(path) + 16);
 	sprintf(o->tmp, "%s.tmpXXXXXX", path);
@@ -610,6 +625,17 @@ int gs_out_commit(struct gs_out *o, struct gs_error *err)
 			return gs_error_set(err, GS_ERR_IO, "<stdout>", 0, 0,
 					    "write failed: %s", strerror(errno));
 		return 0;
+	}
+	if (!o->tmp) { /* written in place */
+		bad = fflush(o->fp) != 0 || ferror(o->fp);
+		bad = fclose(o->fp) != 0 || bad;
+		o->fp = NULL;
+		if (bad)
+			gs_error_set(err, GS_ERR_IO, o->path, 0, 0,
+				     "write failed: %s", strerror(errno));
+		free(o->path);
+		o->path = NULL;
+		return bad ? GS_ERR_IO : 0;
 	}
 	bad = fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0;
 	if (fclose(o->fp) != 0)

@@ -59,4 +59,11 @@ if [ -w /dev/full ]; then
 	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet > /dev/full 2>/dev/null; rc=$?; set -e
 	expect_eq "/dev/full exit" "$rc" 5
 fi
+# --out naming a device writes to it in place: never renames a file over it
+if [ -c /dev/full ]; then
+	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet --out /dev/full 2>"$TMP/err"; rc=$?; set -e
+	expect_eq "--out /dev/full exit" "$rc" 5
+	[ -c /dev/full ] || fail "/dev/full was replaced by a regular file"
+	expect_eq "one error line" "$(wc -l < "$TMP/err")" 1
+fi
 echo ok
