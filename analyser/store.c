@@ -1205,6 +1205,112 @@ int gs_store_hits(struct gs_store *s, long long run, const char *record_id,
 	return rc;
 }
 
+/* ---- repeat intelligence ---- */
+
+int gs_store_chains(struct gs_store *s, long long run, gs_store_chain_cb cb,
+		    void *ctx, struct gs_error *err)
+{
+	static const char sql[] =
+		"SELECT c.chain_id, c.key_type, c.key_value, c.record_id,"
+		" c.logged_day, a.logged_date, c.status, a.grading,"
+		" c.nmembers, c.nsubjects, c.ngaps, c.span_days,"
+		" c.cross_referenced FROM chains c"
+		" LEFT JOIN assessments a ON a.run_id = c.run_id"
+		" AND a.record_id = c.record_id WHERE c.run_id = ?1"
+		" ORDER BY c.chain_id, c.logged_day, c.record_id";
+	sqlite3_stmt *st = NULL;
+	struct gs_store_chain_row c;
+	int rc;
+	int step;
+
+	rc = prepare(s, sql, &st, err);
+	if (rc < 0)
+		return rc;
+	bind_int(st, 1, run);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		c.chain_id = sqlite3_column_int64(st, 0);
+		c.key_type = col_text(st, 1);
+		c.key_value = col_text(st, 2);
+		c.record_id = col_text(st, 3);
+		c.logged_day = (long)sqlite3_column_int64(st, 4);
+		c.logged_date = col_text(st, 5);
+		c.status = col_text(st, 6);
+		c.grading = col_text(st, 7);
+		c.nmembers = col_ulong(st, 8);
+		c.nsubjects = col_ulong(st, 9);
+		c.ngaps = col_ulong(st, 10);
+		c.span_days = (long)sqlite3_column_int64(st, 11);
+		c.cross_referenced = sqlite3_column_int(st, 12) != 0;
+		rc = cb(&c, ctx);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(s, err, "cannot read chains");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int gs_store_isolated(struct gs_store *s, long long run,
+		      gs_store_isolated_cb cb, void *ctx,
+		      struct gs_error *err)
+{
+	static const char sql[] =
+		"SELECT i.record_id, a.logged_date, a.status, a.grading"
+		" FROM isolated_records i LEFT JOIN assessments a"
+		" ON a.run_id = i.run_id AND a.record_id = i.record_id"
+		" WHERE i.run_id = ?1 ORDER BY i.record_id";
+	sqlite3_stmt *st = NULL;
+	struct gs_store_isolated_row row;
+	int rc;
+	int step;
+
+	rc = prepare(s, sql, &st, err);
+	if (rc < 0)
+		return rc;
+	bind_int(st, 1, run);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row.record_id = col_text(st, 0);
+		row.logged_date = col_text(st, 1);
+		row.status = col_text(st, 2);
+		row.grading = col_text(st, 3);
+		rc = cb(&row, ctx);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(s, err, "cannot read isolated records");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int gs_store_chain_counts(struct gs_store *s, long long run,
+			  unsigned long *chains, unsigned long *pairs,
+			  struct gs_error *err)
+{
+	static const char sql[] =
+		"SELECT coalesce(chains, 0), coalesce(isolated_pairs, 0)"
+		" FROM runs WHERE id = ?1";
+	sqlite3_stmt *st = NULL;
+	int rc;
+	int step;
+
+	*chains = *pairs = 0;
+	rc = prepare(s, sql, &st, err);
+	if (rc < 0)
+		return rc;
+	bind_int(st, 1, run);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*chains = col_ulong(st, 0);
+		*pairs = col_ulong(st, 1);
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(s, err, "cannot read chain counts");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- summaries ---- */
 
 static int cmp_long(const void *a, const void *b)

@@ -237,6 +237,47 @@ int gs_store_diff(struct gs_store *s, long long run_a, long long run_b,
 		  struct gs_error *err);
 void gs_store_diff_free(struct gs_store_diff_row *rows, size_t n);
 
+/* One member of a repeat-intelligence chain (docs/schema.md, "chains");
+ * valid during the callback only. Chain-level figures repeat on every
+ * member row. grading and logged_date come from the member's assessment
+ * ("" when it has none). */
+struct gs_store_chain_row {
+	long long chain_id; /* rank in the run, from 1 */
+	const char *key_type, *key_value;
+	const char *record_id;
+	long logged_day;
+	const char *logged_date; /* YYYY-MM-DD */
+	const char *status;
+	const char *grading;
+	unsigned long nmembers, nsubjects, ngaps;
+	long span_days;
+	int cross_referenced;
+};
+typedef int (*gs_store_chain_cb)(const struct gs_store_chain_row *c,
+				 void *ctx);
+/* Calls cb per chain member of run, by chain_id, then logged day, then
+ * record id; a non-zero return stops the walk and is returned. */
+int gs_store_chains(struct gs_store *s, long long run, gs_store_chain_cb cb,
+		    void *ctx, struct gs_error *err);
+
+/* One record in an isolated pair; valid during the callback only. */
+struct gs_store_isolated_row {
+	const char *record_id;
+	const char *logged_date, *status, *grading; /* "" when unknown */
+};
+typedef int (*gs_store_isolated_cb)(const struct gs_store_isolated_row *i,
+				    void *ctx);
+/* Calls cb per isolated record of run, by record id. */
+int gs_store_isolated(struct gs_store *s, long long run,
+		      gs_store_isolated_cb cb, void *ctx,
+		      struct gs_error *err);
+
+/* runs.chains and runs.isolated_pairs of run (0 when not recorded, as in a
+ * run stored before schema 2). */
+int gs_store_chain_counts(struct gs_store *s, long long run,
+			  unsigned long *chains, unsigned long *pairs,
+			  struct gs_error *err);
+
 /* Runs sql (one or more statements) and calls cb per result row with the
  * columns as text (NULL for SQL NULL). For tests, reports and ad-hoc
  * checks such as "PRAGMA integrity_check". */
