@@ -67,10 +67,11 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 NO_BROWSER=1 sh tests/run.sh build-asan
 
 demo: deps all
-	@mkdir -p out && chmod 700 out
+	@mkdir -p out && chmod 700 out && rm -f out/demo.db
 	./$(B)/gapscan scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv \
-	  --as-of 2026-11-01 --out out/exceptions.csv
-	@echo "demo: exception list written to out/exceptions.csv"
+	  --as-of 2026-11-01 --out out/exceptions.csv --db out/demo.db
+	./$(B)/gapscan report --db out/demo.db --format html --out out/report.html
+	@echo "demo: exception list out/exceptions.csv, report out/report.html, run history out/demo.db"
 
 # Throughput, peak memory and ratios against cat, ripgrep and grep on
 # generated 100k and 1M record exports (bench/, never committed).
