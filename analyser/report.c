@@ -339,13 +339,61 @@ static void free_chains(struct gs_report *r)
 
 		free(c->entity_type);
 		free(c->value);
-		for (size_t k = 0; k < c->nrecords; k++)
-			free(c->records[k]);
-		free(c->records);
+		for (size_t k = 0; k < c->nmembers; k++) {
+			free(c->members[k].id);
+			free(c->members[k].logged_date);
+			free(c->members[k].status);
+		}
+		free(c->members);
 	}
 	free(r->chains);
 	r->chains = NULL;
 	r->nchains = 0;
+	for (size_t i = 0; i < r->nisolated; i++)
+		free(r->isolated[i]);
+	free(r->isolated);
+	r->isolated = NULL;
+	r->nisolated = 0;
+}
+
+static void free_chain_kinds(struct gs_report *r)
+{
+	for (size_t i = 0; i < r->nchain_kinds; i++)
+		free(r->chain_kinds[i].entity_type);
+	free(r->chain_kinds);
+	r->chain_kinds = NULL;
+	r->nchain_kinds = 0;
+	free(r->chain_total.entity_type);
+	r->chain_total.entity_type = NULL;
+}
+
+/* Chains by entity type as a grid (types, then the total row). */
+static void suppress_chains(struct gs_report *r, long n)
+{
+	size_t rows = r->nchain_kinds + 1;
+	struct gs_cell *g = xcalloc(rows * GS_NCHAIN, sizeof(*g));
+
+	for (size_t i = 0; i < rows; i++) {
+		struct gs_report_chain_kind *k = i < r->nchain_kinds
+							 ? &r->chain_kinds[i]
+							 : &r->chain_total;
+
+		memcpy(&g[i * GS_NCHAIN], k->c, sizeof(k->c));
+	}
+	gs_report_suppress_grid(g, rows, GS_NCHAIN, n);
+	for (size_t i = 0; i < rows; i++) {
+		struct gs_report_chain_kind *k = i < r->nchain_kinds
+							 ? &r->chain_kinds[i]
+							 : &r->chain_total;
+
+		memcpy(k->c, &g[i * GS_NCHAIN], sizeof(k->c));
+	}
+	free(g);
+	/* pairs are half the records or more: hide both or neither */
+	r->isolated_records.sup = primary(&r->isolated_records, n);
+	r->isolated_pairs.sup = primary(&r->isolated_pairs, n);
+	r->isolated_records.sup |= r->isolated_pairs.sup;
+	r->isolated_pairs.sup |= r->isolated_records.sup;
 }
 
 /* OR-s the hidden flag of cells that show the same number in several
@@ -446,6 +494,7 @@ void gs_report_suppress(struct gs_report *r, long n)
 		suppress_ageing(r->ageing, n);
 	} while (sync_totals(r) && ++rounds < 64);
 	suppress_lang(r, n);
+	suppress_chains(r, n);
 	no_small_median(&r->median_days, &r->head[GS_HEAD_ACTIONED],
 			&r->head[GS_HEAD_LATE], n);
 	no_small_median(&r->median_days_prev, &r->head_prev[GS_HEAD_ACTIONED],
@@ -816,6 +865,159 @@ static int load_rules(struct gs_store *s, long long run,
 	return gs_store_sql(s, sql, on_rule, rcat, err);
 }
 
+/* ---- repeat intelligence ---- */
+
+const char *gs_report_entity_label(const char *type)
+{
+	static const char *const names[][2] = {
+		{"vrm", "vehicle"},
+		{"phone", "phone"},
+		{"place", "place"},
+		{"subject", "subject"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(type, names[i][0]) == 0)
+			return names[i][1];
+	return type;
+}
+
+struct chain_acc {
+	struct gs_report *r;
+	long long chain_id; /* of the last chain added */
+	size_t cap, mcap, icap;
+	struct gs_map *seen; /* "type\037record" already counted */
+};
+
+static struct gs_report_chain_kind *chain_kind(struct gs_report *r,
+					       const char *type)
+{
+	struct gs_report_chain_kind *k;
+
+	for (size_t i = 0; i < r->nchain_kinds; i++)
+		if (strcmp(r->chain_kinds[i].entity_type, type) == 0)
+			return &r->chain_kinds[i];
+	r->chain_kinds = xrealloc(r->chain_kinds, (r->nchain_kinds + 1) *
+							  sizeof(*r->chain_kinds));
+	k = &r->chain_kinds[r->nchain_kinds++];
+	memset(k, 0, sizeof(*k));
+	k->entity_type = xstrdup(type);
+	return k;
+}
+
+static int on_chain(const struct gs_store_chain_row *row, void *ctx)
+{
+	struct chain_acc *acc = ctx;
+	struct gs_report *r = acc->r;
+	struct gs_report_chain *c;
+	struct gs_report_chain_kind *k = chain_kind(r, row->key_type);
+	struct gs_report_chain_member *m;
+	char key[512];
+	int inserted = 0;
+	int n;
+
+	if (r->nchains == 0 || row->chain_id != acc->chain_id) {
+		if (r->nchains == acc->cap) {
+			acc->cap = acc->cap ? 2 * acc->cap : 16;
+			r->chains = xrealloc(r->chains,
+					     acc->cap * sizeof(*r->chains));
+		}
+		c = &r->chains[r->nchains++];
+		memset(c, 0, sizeof(*c));
+		c->entity_type = xstrdup(row->key_type);
+		c->value = xstrdup(row->key_value);
+		c->records = row->nmembers;
+		c->subjects = row->nsubjects;
+		c->gaps = row->ngaps;
+		c->span_days = row->span_days;
+		c->cross_referenced = row->cross_referenced;
+		acc->chain_id = row->chain_id;
+		acc->mcap = 0;
+		k->c[GS_CHAIN_CHAINS].v++;
+		r->chain_total.c[GS_CHAIN_CHAINS].v++;
+	}
+	c = &r->chains[r->nchains - 1];
+	n = snprintf(key, sizeof key, "%s\037%s", row->key_type,
+		     row->record_id);
+	if (n > 0 && (size_t)n < sizeof key)
+		gs_map_slot(acc->seen, key, (size_t)n, &inserted);
+	if (inserted) {
+		k->c[GS_CHAIN_RECORDS].v++;
+		k->c[GS_CHAIN_GAPS].v += strcmp(row->status, "gap") == 0;
+	}
+	n = snprintf(key, sizeof key, "\037%s", row->record_id);
+	inserted = 0;
+	if (n > 0 && (size_t)n < sizeof key)
+		gs_map_slot(acc->seen, key, (size_t)n, &inserted);
+	if (inserted) {
+		r->chain_total.c[GS_CHAIN_RECORDS].v++;
+		r->chain_total.c[GS_CHAIN_GAPS].v +=
+			strcmp(row->status, "gap") == 0;
+	}
+	if (gs_report_restricted(row->grading)) {
+		c->restricted++;
+		return 0;
+	}
+	if (c->nmembers == acc->mcap) {
+		acc->mcap = acc->mcap ? 2 * acc->mcap : 8;
+		c->members = xrealloc(c->members, acc->mcap * sizeof(*c->members));
+	}
+	m = &c->members[c->nmembers++];
+	m->id = xstrdup(row->record_id);
+	m->logged_date = xstrdup(row->logged_date);
+	m->status = xstrdup(row->status);
+	return 0;
+}
+
+static int on_isolated(const struct gs_store_isolated_row *row, void *ctx)
+{
+	struct chain_acc *acc = ctx;
+	struct gs_report *r = acc->r;
+
+	r->isolated_records.v++;
+	if (gs_report_restricted(row->grading)) {
+		r->isolated_withheld++;
+		return 0;
+	}
+	if (r->nisolated == acc->icap) {
+		acc->icap = acc->icap ? 2 * acc->icap : 16;
+		r->isolated = xrealloc(r->isolated, acc->icap * sizeof(*r->isolated));
+	}
+	r->isolated[r->nisolated++] = xstrdup(row->record_id);
+	return 0;
+}
+
+static int cmp_kind(const void *pa, const void *pb)
+{
+	const struct gs_report_chain_kind *a = pa;
+	const struct gs_report_chain_kind *b = pb;
+
+	return strcmp(a->entity_type, b->entity_type);
+}
+
+static int load_chains(struct gs_store *s, long long run, struct gs_report *r,
+		       struct gs_error *err)
+{
+	struct chain_acc acc = {r, 0, 0, 0, 0, gs_map_new()};
+	unsigned long nchains, pairs;
+	int rc;
+
+	r->chain_total.entity_type = xstrdup("All");
+	if ((rc = gs_store_chains(s, run, on_chain, &acc, err)) < 0)
+		goto out;
+	if ((rc = gs_store_isolated(s, run, on_isolated, &acc, err)) < 0)
+		goto out;
+	if ((rc = gs_store_chain_counts(s, run, &nchains, &pairs, err)) < 0)
+		goto out;
+	r->isolated_pairs.v = (long)pairs;
+	if (r->nchain_kinds)
+		qsort(r->chain_kinds, r->nchain_kinds, sizeof(*r->chain_kinds),
+		      cmp_kind);
+out:
+	gs_map_free(acc.seen);
+	return rc;
+}
+
 int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 		   const char *marking, struct gs_error *err)
 {
@@ -873,6 +1075,8 @@ int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 	if (r->nexceptions)
 		qsort(r->exceptions, r->nexceptions, sizeof(*r->exceptions),
 		      cmp_exception);
+	if ((rc = load_chains(s, run, r, err)) < 0)
+		goto out;
 	rc = load_lists(s, run, r, err);
 out:
 	rule_cat_release(&rcat);
@@ -906,6 +1110,7 @@ void gs_report_release(struct gs_report *r)
 	free(r->lang_total.district);
 	free_exceptions(r);
 	free_chains(r);
+	free_chain_kinds(r);
 	for (size_t i = 0; i < r->noverrides; i++) {
 		free(r->overrides[i].rule_id);
 		free(r->overrides[i].reason);

@@ -107,6 +107,14 @@ static const char style2[] =
 	".status.gap::before{content:\"\\25A0  \"}\n"
 	".status.late::before{content:\"\\25B2  \"}\n"
 	".status.gap{color:var(--gap)}.status.late{color:var(--late)}\n"
+	".status.actioned::before{content:\"\\25CF  \"}\n"
+	".status.open::before{content:\"\\25CB  \"}\n"
+	".status.other::before{content:\"?  \"}\n"
+	".status.actioned{color:var(--ok)}\n"
+	"ul.members,ul.isolated{margin:0;padding:0;list-style:none}\n"
+	"ul.isolated li{display:inline-block;margin-right:4mm}\n"
+	"li.restricted{color:var(--muted);font-style:italic}\n"
+	".etype{font-weight:700}\n"
 	"mark{background:#ffe08a;color:inherit;font-weight:700;"
 	"text-decoration:underline;padding:0 .3mm}\n"
 	".excerpt{font-size:8.5pt;min-width:52mm;max-width:75mm;"
@@ -261,38 +269,145 @@ static void headline(FILE *fp, const struct gs_report *r)
 	fputs("</p>\n</section>\n", fp);
 }
 
-/* ISSUE 7: repeat intelligence, shown right after the headline. */
-static void chains(FILE *fp, const struct gs_report *r)
+/* ---- repeat intelligence, right after the headline ---- */
+
+static const char *status_word(const char *status)
 {
-	if (r->nchains == 0)
-		return;
-	fputs("<section id=\"chains\" aria-labelledby=\"h-chains\">\n"
-	      "<h2 id=\"h-chains\">Repeat unactioned intelligence</h2>\n"
-	      "<table><thead><tr><th scope=\"col\">Entity</th>"
-	      "<th scope=\"col\">Value</th><th scope=\"col\" class=\"n\">"
-	      "Records</th><th scope=\"col\" class=\"n\">Distinct subjects"
-	      "</th><th scope=\"col\" class=\"n\">Gaps</th>"
-	      "<th scope=\"col\">Records</th></tr></thead><tbody>\n",
+	static const char *const words[][2] = {
+		{"gap", "Gap"},           {"late", "Late"},
+		{"actioned", "Actioned"}, {"open", "Open"},
+		{"indeterminate", "Indeterminate"},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strcmp(status, words[i][0]) == 0)
+			return words[i][1];
+	return "Unknown";
+}
+
+/* The CSS class that gives a status its shape ("other": unknown). */
+static const char *status_class(const char *status)
+{
+	return strcmp(status_word(status), "Unknown") == 0 ||
+			       strcmp(status, "indeterminate") == 0
+		       ? "other"
+		       : status;
+}
+
+static void chain_kinds(FILE *fp, const struct gs_report *r)
+{
+	fputs("<table id=\"chain-kinds\"><caption>Chains by entity type"
+	      "</caption><thead><tr><th scope=\"col\">Entity</th>"
+	      "<th scope=\"col\" class=\"n\">Chains</th>"
+	      "<th scope=\"col\" class=\"n\">Records in chains</th>"
+	      "<th scope=\"col\" class=\"n\">Of which gaps</th></tr></thead>"
+	      "<tbody>\n",
+	      fp);
+	for (size_t i = 0; i <= r->nchain_kinds; i++) {
+		const struct gs_report_chain_kind *k =
+			i < r->nchain_kinds ? &r->chain_kinds[i]
+					    : &r->chain_total;
+
+		fprintf(fp, "<tr%s><th scope=\"row\">",
+			i < r->nchain_kinds ? "" : " class=\"total\"");
+		esc(fp, gs_report_entity_label(k->entity_type));
+		fputs("</th>", fp);
+		for (int c = 0; c < GS_NCHAIN; c++) {
+			fputs("<td class=\"n\">", fp);
+			cell(fp, r, &k->c[c]);
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</tbody></table>\n", fp);
+}
+
+static void chain_rows(FILE *fp, const struct gs_report *r)
+{
+	fputs("<table id=\"chain-table\"><caption>Chains, most distinct "
+	      "subjects first, then most gaps</caption><thead><tr>"
+	      "<th scope=\"col\" class=\"n\">#</th>"
+	      "<th scope=\"col\">Entity</th><th scope=\"col\">Records "
+	      "(date, status)</th><th scope=\"col\" class=\"n\">Subjects</th>"
+	      "<th scope=\"col\" class=\"n\">Gaps</th>"
+	      "<th scope=\"col\" class=\"n\">Span (days)</th>"
+	      "<th scope=\"col\">Cross-referenced</th></tr></thead><tbody>\n",
 	      fp);
 	for (size_t i = 0; i < r->nchains; i++) {
 		const struct gs_report_chain *c = &r->chains[i];
 
-		fputs("<tr><td>", fp);
-		esc(fp, c->entity_type);
-		fputs("</td><td>", fp);
+		fprintf(fp, "<tr id=\"chain-%zu\"><td class=\"n\">%zu</td>"
+			    "<td><span class=\"etype\">",
+			i + 1, i + 1);
+		esc(fp, gs_report_entity_label(c->entity_type));
+		fputs("</span> <span class=\"id\">", fp);
 		esc(fp, c->value);
-		fprintf(fp,
-			"</td><td class=\"n\">%zu</td><td class=\"n\">%lu</td>"
-			"<td class=\"n\">%lu</td><td class=\"id\">",
-			c->nrecords, c->subjects, c->gaps);
-		for (size_t k = 0; k < c->nrecords; k++) {
-			if (k)
-				fputs(", ", fp);
-			esc(fp, c->records[k]);
+		fputs("</span></td><td><ul class=\"members\">", fp);
+		for (size_t k = 0; k < c->nmembers; k++) {
+			const struct gs_report_chain_member *m = &c->members[k];
+
+			fputs("<li><span class=\"id\">", fp);
+			esc(fp, m->id);
+			fputs("</span> ", fp);
+			esc(fp, m->logged_date);
+			fprintf(fp, " <span class=\"status %s\">%s</span></li>",
+				status_class(m->status),
+				status_word(m->status));
 		}
-		fputs("</td></tr>\n", fp);
+		if (c->restricted)
+			fprintf(fp, "<li class=\"restricted\">%lu restricted "
+				    "record%s</li>",
+				c->restricted, c->restricted == 1 ? "" : "s");
+		fprintf(fp,
+			"</ul></td><td class=\"n\">%lu</td><td class=\"n\">%lu"
+			"</td><td class=\"n\">%ld</td><td>cross-referenced: "
+			"%s</td></tr>\n",
+			c->subjects, c->gaps, c->span_days,
+			c->cross_referenced ? "yes" : "no");
 	}
-	fputs("</tbody></table>\n</section>\n", fp);
+	fputs("</tbody></table>\n", fp);
+}
+
+static void chains(FILE *fp, const struct gs_report *r)
+{
+	fputs("<section id=\"chains\" aria-labelledby=\"h-chains\">\n"
+	      "<h2 id=\"h-chains\">Repeat intelligence</h2>\n"
+	      "<p>The same child, vehicle, phone or place cited again and "
+	      "again by flagged records within a short window, at least one "
+	      "of them a gap: each chain is one entity and the records that "
+	      "cite it. <b>Cross-referenced: no</b> means no record or "
+	      "action in the chain mentions another, so the pattern may not "
+	      "have been seen.</p>\n",
+	      fp);
+	if (r->chain_total.c[GS_CHAIN_CHAINS].v == 0 &&
+	    !r->chain_total.c[GS_CHAIN_CHAINS].sup)
+		fputs("<p id=\"chains-none\">No chains in this run.</p>\n", fp);
+	else if (r->public)
+		chain_kinds(fp, r);
+	else
+		chain_rows(fp, r);
+	fputs("<p id=\"isolated\">Isolated entries: ", fp);
+	cell(fp, r, &r->isolated_records);
+	fputs(" records in ", fp);
+	cell(fp, r, &r->isolated_pairs);
+	fputs(" pairs &ndash; flagged records sharing an entity within the "
+	      "window where neither cites the other.",
+	      fp);
+	if (r->isolated_withheld)
+		fprintf(fp, " %lu restricted record%s not listed.",
+			r->isolated_withheld,
+			r->isolated_withheld == 1 ? " is" : "s are");
+	fputs("</p>\n", fp);
+	if (r->nisolated) {
+		fputs("<ul class=\"isolated\">", fp);
+		for (size_t i = 0; i < r->nisolated; i++) {
+			fputs("<li class=\"id\">", fp);
+			esc(fp, r->isolated[i]);
+			fputs("</li>", fp);
+		}
+		fputs("</ul>\n", fp);
+	}
+	fputs("</section>\n", fp);
 }
 
 /* ---- funnel ---- */

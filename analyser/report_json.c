@@ -187,7 +187,7 @@ static json_t *exceptions(const struct gs_report *r)
 	return a;
 }
 
-/* ISSUE 7: repeat-intelligence chains; an empty array until they land. */
+/* Repeat-intelligence chains, ranked; empty in a public report. */
 static json_t *chains(const struct gs_report *r)
 {
 	json_t *a = json_array();
@@ -195,19 +195,75 @@ static json_t *chains(const struct gs_report *r)
 	for (size_t i = 0; i < r->nchains; i++) {
 		const struct gs_report_chain *c = &r->chains[i];
 		json_t *o = json_object();
-		json_t *ids = json_array();
+		json_t *ms = json_array();
 
-		for (size_t k = 0; k < c->nrecords; k++)
-			json_array_append_new(ids, str(c->records[k]));
+		for (size_t k = 0; k < c->nmembers; k++) {
+			json_t *m = json_object();
+
+			json_object_set_new(m, "id", str(c->members[k].id));
+			json_object_set_new(m, "logged_date",
+					    str(c->members[k].logged_date));
+			json_object_set_new(m, "status",
+					    str(c->members[k].status));
+			json_array_append_new(ms, m);
+		}
+		json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
 		json_object_set_new(o, "entity_type", str(c->entity_type));
-		json_object_set_new(o, "value", str(c->value));
-		json_object_set_new(o, "records", ids);
-		json_object_set_new(o, "distinct_subjects",
+		json_object_set_new(o, "entity", str(c->value));
+		json_object_set_new(o, "members", ms);
+		json_object_set_new(o, "restricted_members",
+				    json_integer((json_int_t)c->restricted));
+		json_object_set_new(o, "records",
+				    json_integer((json_int_t)c->records));
+		json_object_set_new(o, "subjects",
 				    json_integer((json_int_t)c->subjects));
 		json_object_set_new(o, "gaps", json_integer((json_int_t)c->gaps));
+		json_object_set_new(o, "span_days",
+				    json_integer((json_int_t)c->span_days));
+		json_object_set_new(o, "cross_referenced",
+				    json_boolean(c->cross_referenced));
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+static json_t *chain_kind(const struct gs_report *r,
+			  const struct gs_report_chain_kind *k)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "entity_type", str(k->entity_type));
+	json_object_set_new(o, "chains", count(r, &k->c[GS_CHAIN_CHAINS]));
+	json_object_set_new(o, "records", count(r, &k->c[GS_CHAIN_RECORDS]));
+	json_object_set_new(o, "gaps", count(r, &k->c[GS_CHAIN_GAPS]));
+	return o;
+}
+
+static json_t *chain_types(const struct gs_report *r)
+{
+	json_t *o = json_object();
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nchain_kinds; i++)
+		json_array_append_new(a, chain_kind(r, &r->chain_kinds[i]));
+	json_object_set_new(o, "rows", a);
+	json_object_set_new(o, "total", chain_kind(r, &r->chain_total));
+	return o;
+}
+
+static json_t *isolated(const struct gs_report *r)
+{
+	json_t *o = json_object();
+	json_t *ids = json_array();
+
+	for (size_t i = 0; i < r->nisolated; i++)
+		json_array_append_new(ids, str(r->isolated[i]));
+	json_object_set_new(o, "pairs", count(r, &r->isolated_pairs));
+	json_object_set_new(o, "record_count", count(r, &r->isolated_records));
+	json_object_set_new(o, "records", ids);
+	json_object_set_new(o, "restricted",
+			    json_integer((json_int_t)r->isolated_withheld));
+	return o;
 }
 
 static json_t *language(const struct gs_report *r)
@@ -269,6 +325,8 @@ static int write_json(const struct gs_report *r,
 	}
 	json_object_set_new(root, "headline", headline(r));
 	json_object_set_new(root, "chains", chains(r));
+	json_object_set_new(root, "chain_types", chain_types(r));
+	json_object_set_new(root, "isolated", isolated(r));
 	for (int s = 0; s < GS_NSTAGES; s++) {
 		json_t *o = json_object();
 

@@ -94,25 +94,78 @@ static void headline(FILE *fp, const struct gs_report *r)
 	fputs(" |\n\n", fp);
 }
 
-static void chains(FILE *fp, const struct gs_report *r)
+static void chain_kinds(FILE *fp, const struct gs_report *r)
 {
-	if (r->nchains == 0)
-		return; /* ISSUE 7 */
-	fputs("## Repeat unactioned intelligence\n\n"
-	      "| Entity | Value | Records | Distinct subjects | Gaps |\n"
-	      "|---|---|--:|--:|--:|\n",
+	fputs("| Entity | Chains | Records in chains | Of which gaps |\n"
+	      "|---|--:|--:|--:|\n",
 	      fp);
-	for (size_t i = 0; i < r->nchains; i++) {
-		const struct gs_report_chain *c = &r->chains[i];
+	for (size_t i = 0; i <= r->nchain_kinds; i++) {
+		const struct gs_report_chain_kind *k =
+			i < r->nchain_kinds ? &r->chain_kinds[i]
+					    : &r->chain_total;
 
 		fputs("| ", fp);
-		mds(fp, c->entity_type);
-		fputs(" | ", fp);
-		mds(fp, c->value);
-		fprintf(fp, " | %zu | %lu | %lu |\n", c->nrecords, c->subjects,
-			c->gaps);
+		mds(fp, gs_report_entity_label(k->entity_type));
+		for (int c = 0; c < GS_NCHAIN; c++) {
+			fputs(" | ", fp);
+			cell(fp, r, &k->c[c]);
+		}
+		fputs(" |\n", fp);
 	}
-	fputs("\n", fp);
+}
+
+static void chains(FILE *fp, const struct gs_report *r)
+{
+	fputs("## Repeat intelligence\n\n", fp);
+	if (r->chain_total.c[GS_CHAIN_CHAINS].v == 0 &&
+	    !r->chain_total.c[GS_CHAIN_CHAINS].sup) {
+		fputs("No chains in this run.\n", fp);
+	} else if (r->public) {
+		chain_kinds(fp, r);
+	} else {
+		fputs("| # | Entity | Records (date, status) | Subjects | Gaps "
+		      "| Span (days) | Cross-referenced |\n"
+		      "|--:|---|---|--:|--:|--:|---|\n",
+		      fp);
+		for (size_t i = 0; i < r->nchains; i++) {
+			const struct gs_report_chain *c = &r->chains[i];
+
+			fprintf(fp, "| %zu | ", i + 1);
+			mds(fp, gs_report_entity_label(c->entity_type));
+			fputs(" ", fp);
+			mds(fp, c->value);
+			fputs(" | ", fp);
+			for (size_t k = 0; k < c->nmembers; k++) {
+				if (k)
+					fputs("; ", fp);
+				mds(fp, c->members[k].id);
+				fputs(" ", fp);
+				mds(fp, c->members[k].logged_date);
+				fputs(" ", fp);
+				mds(fp, c->members[k].status);
+			}
+			if (c->restricted)
+				fprintf(fp, "%s%lu restricted record%s",
+					c->nmembers ? "; " : "", c->restricted,
+					c->restricted == 1 ? "" : "s");
+			fprintf(fp, " | %lu | %lu | %ld | %s |\n", c->subjects,
+				c->gaps, c->span_days,
+				c->cross_referenced ? "yes" : "no");
+		}
+	}
+	fputs("\nIsolated entries: ", fp);
+	cell(fp, r, &r->isolated_records);
+	fputs(" records in ", fp);
+	cell(fp, r, &r->isolated_pairs);
+	fputs(" pairs", fp);
+	for (size_t i = 0; i < r->nisolated; i++) {
+		fputs(i ? ", " : ": ", fp);
+		mds(fp, r->isolated[i]);
+	}
+	if (r->isolated_withheld)
+		fprintf(fp, " (%lu restricted not listed)",
+			r->isolated_withheld);
+	fputs(".\n\n", fp);
 }
 
 static void funnel(FILE *fp, const struct gs_report *r)

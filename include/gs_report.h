@@ -120,18 +120,42 @@ struct gs_report_exception {
 };
 
 /*
- * ISSUE 7 (repeat intelligence): filled by the chains module once it lands;
- * until then nchains is 0. The JSON report holds these under the top-level
- * key "chains" and the HTML shows them straight after the headline.
+ * Repeat intelligence (issue 7): an entity cited by at least K flagged
+ * records within W days, at least one a gap (gs_chains.h). Chains come in
+ * the stored rank order: most distinct subjects, then most gaps. A member
+ * whose handling code restricts sharing is counted in the chain's figures
+ * but left out of `members` (counted in `restricted`).
  */
-struct gs_report_chain {
-	char *entity_type; /* subject | vrm | phone | place | ... */
-	char *value;       /* normalised entity value */
-	char **records;    /* record ids, by logged date */
-	size_t nrecords;
-	unsigned long subjects; /* distinct subjects */
-	unsigned long gaps;     /* records in the chain whose status is gap */
+struct gs_report_chain_member {
+	char *id;
+	char *logged_date; /* YYYY-MM-DD, "" when unknown */
+	char *status;      /* gap | late | actioned | open | indeterminate */
 };
+
+struct gs_report_chain {
+	char *entity_type; /* subject | vrm | phone | place | a POLE type */
+	char *value;       /* normalised entity value */
+	struct gs_report_chain_member *members; /* by logged date */
+	size_t nmembers;
+	unsigned long restricted; /* members left out: restricted handling */
+	unsigned long records;    /* all members, restricted ones included */
+	unsigned long subjects;   /* distinct subjects */
+	unsigned long gaps;       /* members whose status is gap */
+	long span_days;           /* first to last member's log date */
+	int cross_referenced;     /* some member cites another */
+};
+
+/* Chains per entity type: all a public report shows of them. records and
+ * gaps: distinct records (and those of them gaps) in chains of the type. */
+enum { GS_CHAIN_CHAINS, GS_CHAIN_RECORDS, GS_CHAIN_GAPS, GS_NCHAIN };
+struct gs_report_chain_kind {
+	char *entity_type; /* "All" in the total */
+	struct gs_cell c[GS_NCHAIN];
+};
+
+/* "vehicle" for vrm, "phone", "place", "subject"; other (POLE) types as
+ * they are. Static or the argument itself. */
+const char *gs_report_entity_label(const char *type);
 
 struct gs_report_override {
 	char *rule_id, *reason, *what;
@@ -162,8 +186,16 @@ struct gs_report {
 	size_t nexceptions;
 	unsigned long withheld; /* exceptions left out: restricted handling */
 
-	struct gs_report_chain *chains; /* ISSUE 7: empty until chains land */
+	struct gs_report_chain *chains; /* ranked; dropped when public */
 	size_t nchains;
+	struct gs_report_chain_kind *chain_kinds; /* by entity type */
+	size_t nchain_kinds;
+	struct gs_report_chain_kind chain_total;
+	/* records in isolated pairs (see gs_chains.h) and the pairs */
+	struct gs_cell isolated_records, isolated_pairs;
+	char **isolated; /* ids by id, restricted left out; dropped if public */
+	size_t nisolated;
+	unsigned long isolated_withheld; /* isolated records left out */
 
 	struct gs_report_override *overrides;
 	size_t noverrides;
@@ -177,7 +209,8 @@ int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 		   const char *marking, struct gs_error *err);
 void gs_report_release(struct gs_report *r);
 
-/* Makes r publishable: drops the exception list and chains, folds units
+/* Makes r publishable: drops the exception list, the chains (keeping the
+ * counts by entity type) and the isolated list, folds units
  * into districts, hides counts 1..n-1 (primary) and, in every row and
  * column of every table left with exactly one hidden cell, the smallest
  * other non-zero cell (secondary), until no line has exactly one. Headline

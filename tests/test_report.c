@@ -294,8 +294,9 @@ static struct gs_flagged flag(char *id, const char *logged, char *district,
 	return f;
 }
 
-static long long write_run(struct gs_store *s, struct gs_flagged *fl,
-			   size_t n, const char *as_of, const char *sha)
+static long long write_run_chains(struct gs_store *s, struct gs_flagged *fl,
+				  size_t n, const char *as_of, const char *sha,
+				  const struct gs_chain_set *cs)
 {
 	struct gs_store_meta m;
 	struct gs_run run;
@@ -331,9 +332,17 @@ static long long write_run(struct gs_store *s, struct gs_flagged *fl,
 	snprintf(run.intel.sha256, sizeof run.intel.sha256, "%s", sha);
 	run.actions.path = "actions.csv";
 	snprintf(run.actions.sha256, sizeof run.actions.sha256, "%s", "as");
+	if (cs)
+		run.chains = *cs;
 	gs_error_clear(&err);
 	cr_assert_eq(gs_store_write(s, &run, &m, &id, &err), 0, "%s", err.msg);
 	return id;
+}
+
+static long long write_run(struct gs_store *s, struct gs_flagged *fl,
+			   size_t n, const char *as_of, const char *sha)
+{
+	return write_run_chains(s, fl, n, as_of, sha, NULL);
 }
 
 static struct gs_store *fixture(long long *run2)
@@ -419,7 +428,9 @@ Test(model, load_withholds_restricted_and_orders_exceptions)
 	cr_expect_eq(r.districts.rows[1].c[GS_COL_GAP].v, 2);
 	cr_assert_eq(r.noverrides, 1);
 	cr_expect_str_eq(r.overrides[0].what, "weight 3 -> 2");
-	cr_expect_eq(r.nchains, 0); /* ISSUE 7 */
+	cr_expect_eq(r.nchains, 0); /* no chains stored with these runs */
+	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].v, 0);
+	cr_expect_eq(r.isolated_records.v, 0);
 	gs_report_release(&r);
 	gs_store_free(s);
 }
@@ -576,6 +587,241 @@ Test(model, markdown_escapes_table_breakers)
 		     "**older male** |\n"));
 	cr_expect_null(strstr(out, "<script"));
 	free(out);
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+/* ---- repeat intelligence ---- */
+
+/*
+ * One run with two chains written through gs_store_write: vrm AB12CDE
+ * (C-1 gap, C-2 late, C-3 gap but restricted "1/A/C"; 3 subjects, span 8
+ * days, not cross-referenced) and phone 07700900123 (C-1, C-4; 1 subject,
+ * cross-referenced); isolated pair C-1 and C-3.
+ */
+static struct gs_store *chain_fixture(void)
+{
+	static unsigned gifts[] = {0};
+	static size_t m1[] = {0, 1, 2}, m2[] = {0, 3}, iso[] = {0, 2};
+	static char e1[] = "vrm:AB12CDE", e2[] = "phone:07700900123";
+	struct gs_chain ch[2];
+	struct gs_chain_set cs;
+	char path[128];
+	struct gs_store *s = NULL;
+	struct gs_error err;
+	struct gs_flagged fl[] = {
+		flag("C-1", "2026-10-01", "North", "CID", "", GS_STATUS_GAP, 60,
+		     gifts, 1, "gifts", 0, 5),
+		flag("C-2", "2026-10-05", "North", "CID", "B2P", GS_STATUS_LATE,
+		     9, gifts, 1, "gifts", 0, 5),
+		flag("C-3", "2026-10-09", "South", "CID", "1/A/C",
+		     GS_STATUS_GAP, 50, gifts, 1, "gifts", 0, 5),
+		flag("C-4", "2026-10-20", "South", "CID", "", GS_STATUS_ACTIONED,
+		     2, gifts, 1, "gifts", 0, 5),
+	};
+
+	memset(ch, 0, sizeof ch);
+	ch[0].entity = e1;
+	ch[0].members = m1;
+	ch[0].nmembers = 3;
+	ch[0].nsubjects = 3;
+	ch[0].ngaps = 2;
+	ch[0].first_day = fl[0].logged_day;
+	ch[0].last_day = fl[2].logged_day;
+	ch[1].entity = e2;
+	ch[1].members = m2;
+	ch[1].nmembers = 2;
+	ch[1].nsubjects = 1;
+	ch[1].ngaps = 1;
+	ch[1].first_day = fl[0].logged_day;
+	ch[1].last_day = fl[3].logged_day;
+	ch[1].cross_referenced = 1;
+	memset(&cs, 0, sizeof cs);
+	cs.chains = ch;
+	cs.nchains = 2;
+	cs.isolated = iso;
+	cs.nisolated = 2;
+	cs.isolated_pairs = 1;
+	snprintf(path, sizeof path, "%s/c.db", tmpdir);
+	gs_error_clear(&err);
+	cr_assert_eq(gs_store_open(&s, path, 1, &err), 0, "%s", err.msg);
+	write_run_chains(s, fl, 4, "2026-12-01", "c1", &cs);
+	return s;
+}
+
+Test(model, chains_loaded_in_rank_order_restricted_hidden)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+	const struct gs_report_chain *c;
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(r.nchains, 2);
+	c = &r.chains[0];
+	cr_expect_str_eq(c->entity_type, "vrm");
+	cr_expect_str_eq(c->value, "AB12CDE");
+	cr_assert_eq(c->nmembers, 2); /* C-3 is restricted */
+	cr_expect_str_eq(c->members[0].id, "C-1");
+	cr_expect_str_eq(c->members[0].logged_date, "2026-10-01");
+	cr_expect_str_eq(c->members[0].status, "gap");
+	cr_expect_str_eq(c->members[1].id, "C-2");
+	cr_expect_str_eq(c->members[1].status, "late");
+	cr_expect_eq(c->restricted, 1);
+	cr_expect_eq(c->records, 3);
+	cr_expect_eq(c->subjects, 3);
+	cr_expect_eq(c->gaps, 2);
+	cr_expect_eq(c->span_days, 8);
+	cr_expect_eq(c->cross_referenced, 0);
+	c = &r.chains[1];
+	cr_expect_str_eq(c->entity_type, "phone");
+	cr_expect_str_eq(c->value, "07700900123");
+	cr_assert_eq(c->nmembers, 2);
+	cr_expect_str_eq(c->members[1].id, "C-4");
+	cr_expect_str_eq(c->members[1].status, "actioned");
+	cr_expect_eq(c->span_days, 19);
+	cr_expect_eq(c->cross_referenced, 1);
+	/* by type, sorted: phone then vrm; distinct records and gaps */
+	cr_assert_eq(r.nchain_kinds, 2);
+	cr_expect_str_eq(r.chain_kinds[0].entity_type, "phone");
+	cr_expect_eq(r.chain_kinds[0].c[GS_CHAIN_RECORDS].v, 2);
+	cr_expect_eq(r.chain_kinds[0].c[GS_CHAIN_GAPS].v, 1);
+	cr_expect_eq(r.chain_kinds[1].c[GS_CHAIN_RECORDS].v, 3);
+	cr_expect_eq(r.chain_kinds[1].c[GS_CHAIN_GAPS].v, 2);
+	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].v, 2);
+	cr_expect_eq(r.chain_total.c[GS_CHAIN_RECORDS].v, 4);
+	cr_expect_eq(r.chain_total.c[GS_CHAIN_GAPS].v, 2);
+	cr_expect_eq(r.isolated_records.v, 2);
+	cr_expect_eq(r.isolated_pairs.v, 1);
+	cr_assert_eq(r.nisolated, 1);
+	cr_expect_str_eq(r.isolated[0], "C-1");
+	cr_expect_eq(r.isolated_withheld, 1);
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+Test(model, chains_in_json_exactly)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+	char *out;
+	const char *p;
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	out = write(&r, "json", 0);
+	p = strstr(out, "\"chains\": [");
+	cr_assert_not_null(p, "%s", out);
+	cr_expect_not_null(
+		strstr(p, "\"entity_type\": \"vrm\",\n"
+			  "      \"entity\": \"AB12CDE\",\n"
+			  "      \"members\": [\n"
+			  "        {\n"
+			  "          \"id\": \"C-1\",\n"
+			  "          \"logged_date\": \"2026-10-01\",\n"
+			  "          \"status\": \"gap\"\n"
+			  "        },\n"
+			  "        {\n"
+			  "          \"id\": \"C-2\",\n"
+			  "          \"logged_date\": \"2026-10-05\",\n"
+			  "          \"status\": \"late\"\n"
+			  "        }\n"
+			  "      ],\n"
+			  "      \"restricted_members\": 1,\n"
+			  "      \"records\": 3,\n"
+			  "      \"subjects\": 3,\n"
+			  "      \"gaps\": 2,\n"
+			  "      \"span_days\": 8,\n"
+			  "      \"cross_referenced\": false\n"),
+		"%s", p);
+	cr_expect_not_null(strstr(out, "\"isolated\": {\n"
+				       "    \"pairs\": 1,\n"
+				       "    \"record_count\": 2,\n"
+				       "    \"records\": [\n"
+				       "      \"C-1\"\n"
+				       "    ],\n"
+				       "    \"restricted\": 1\n"),
+			   "%s", out);
+	cr_expect_null(strstr(out, "C-3"));
+	free(out);
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+Test(model, chains_in_html_after_headline)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+	char *out;
+	const char *head, *p;
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	out = write(&r, "html", 0);
+	head = strstr(out, "<section id=\"headline\"");
+	cr_assert_not_null(head);
+	p = strstr(head, "</section>\n");
+	cr_assert_not_null(p);
+	/* the very next section is repeat intelligence */
+	cr_expect_eq(strncmp(p + strlen("</section>\n"),
+			     "<section id=\"chains\" aria-labelledby=\"h-chains\">"
+			     "\n<h2 id=\"h-chains\">Repeat intelligence</h2>",
+			     strlen("<section id=\"chains\" aria-labelledby="
+				    "\"h-chains\">\n<h2 id=\"h-chains\">Repeat "
+				    "intelligence</h2>")),
+		     0, "%.200s", p);
+	cr_expect_not_null(strstr(
+		out, "<tr id=\"chain-1\"><td class=\"n\">1</td><td><span "
+		     "class=\"etype\">vehicle</span> <span class=\"id\">AB12CDE"
+		     "</span></td><td><ul class=\"members\"><li><span "
+		     "class=\"id\">C-1</span> 2026-10-01 <span class=\"status "
+		     "gap\">Gap</span></li><li><span class=\"id\">C-2</span> "
+		     "2026-10-05 <span class=\"status late\">Late</span></li>"
+		     "<li class=\"restricted\">1 restricted record</li></ul>"
+		     "</td><td class=\"n\">3</td><td class=\"n\">2</td><td "
+		     "class=\"n\">8</td><td>cross-referenced: no</td></tr>"));
+	cr_expect_not_null(strstr(out, "cross-referenced: yes"));
+	cr_expect_not_null(strstr(out, "Isolated entries: 2 records in 1 "
+				       "pairs"));
+	cr_expect_null(strstr(out, "C-3"));
+	free(out);
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+Test(model, public_chains_by_type_only)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+	static const char *const formats[] = {"html", "json", "md"};
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	gs_report_suppress(&r, 5);
+	cr_expect_eq(r.nchains, 0);
+	cr_expect_eq(r.nisolated, 0);
+	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].sup, 1); /* 2 < 5 */
+	cr_expect_eq(r.isolated_pairs.sup, 1);
+	for (size_t i = 0; i < 3; i++) {
+		char *out = write(&r, formats[i], 0);
+
+		cr_expect_null(strstr(out, "AB12CDE"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "07700900123"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-1"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-4"), "%s", formats[i]);
+		free(out);
+	}
+	{
+		char *out = write(&r, "html", 0);
+
+		cr_expect_not_null(strstr(out, "<th scope=\"row\">vehicle</th>"
+					       "<td class=\"n\"><span class=\"sup\""));
+		free(out);
+	}
 	gs_report_release(&r);
 	gs_store_free(s);
 }
