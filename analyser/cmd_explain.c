@@ -22,12 +22,16 @@
 #include "gs_ingest.h"
 #include "gs_link.h"
 #include "gs_match.h"
+#include "gs_report.h"
+#include "gs_store.h"
 #include "gs_util.h"
 
 static const char explain_usage[] =
-	"usage: gapscan explain (--text TEXT | --intel FILE --id ID)\n"
+	"usage: gapscan explain (--text TEXT | --intel FILE --id ID |\n"
+	"                        --db FILE --id ID)\n"
 	"                       [--actions FILE] [--rules DIR] [--profile FILE]\n"
-	"                       [--as-of YYYY-MM-DD] [--json]\n"
+	"                       [--as-of YYYY-MM-DD] [--db FILE [--run N]]\n"
+	"                       [--json]\n"
 	"\n"
 	"Shows which rules hit the text (or the record ID of an intelligence\n"
 	"export), what context cue or exclusion suppressed a hit, the score\n"
@@ -35,6 +39,9 @@ static const char explain_usage[] =
 	"--actions, also the record's status and the actions citing it.\n"
 	"Hits are marked [[like this]]{rule-id}, in colour on a terminal\n"
 	"(unless NO_COLOR is set).\n"
+	"With --db FILE, also the repeat-intelligence chains of run N (default:\n"
+	"the newest) that record ID belongs to, and whether it is an isolated\n"
+	"entry; --db FILE --id ID alone shows only that.\n"
 	"\n"
 	"exit: 0 explained, 2 usage, 3 input error or ID not found,\n"
 	"      4 the pack does not load, 5 cannot write\n";
@@ -46,7 +53,7 @@ static const char *const cue_type_names[GS_CUE_NTYPES] = {
 static const char *const state_names[] = {"active", "suppressed", "excluded"};
 
 enum { O_TEXT = 256, O_INTEL, O_ID, O_ACTIONS, O_RULES, O_PROFILE, O_JSON,
-       O_AS_OF, O_HELP };
+       O_AS_OF, O_DB, O_RUN, O_HELP };
 
 static const struct option explain_options[] = {
 	{"text", required_argument, NULL, O_TEXT},
@@ -57,11 +64,15 @@ static const struct option explain_options[] = {
 	{"profile", required_argument, NULL, O_PROFILE},
 	{"json", no_argument, NULL, O_JSON},
 	{"as-of", required_argument, NULL, O_AS_OF},
+	{"db", required_argument, NULL, O_DB},
+	{"run", required_argument, NULL, O_RUN},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0}};
 
 struct explain_opts {
 	const char *text, *intel, *id, *actions, *rules, *profile, *as_of;
+	const char *db;
+	long long run; /* 0: the newest */
 	int json;
 };
 
@@ -107,6 +118,16 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 		case O_PROFILE: o->profile = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case O_AS_OF: o->as_of = optarg; break;
+		case O_DB: o->db = optarg; break;
+		case O_RUN: {
+			char *end = NULL;
+
+			o->run = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || o->run < 1)
+				return gs_cli_usage_error(
+					"--run: \"%s\" is not a run id", optarg);
+			break;
+		}
 		case O_HELP:
 			fputs(explain_usage, stdout);
 			return 1;
@@ -123,6 +144,18 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 	if (optind < argc)
 		return gs_cli_usage_error("explain: unexpected '%s'",
 					  argv[optind]);
+	if (o->run && !o->db)
+		return gs_cli_usage_error("explain: --run needs --db FILE");
+	if (o->db && o->text == NULL && o->intel == NULL) {
+		if (o->id == NULL)
+			return gs_cli_usage_error("explain: --db needs --id ID");
+		if (o->actions != NULL)
+			return gs_cli_usage_error(
+				"explain: --actions needs --intel FILE");
+		return 0;
+	}
+	if (o->text != NULL && o->db != NULL)
+		return gs_cli_usage_error("explain: --db needs --id ID");
 	if ((o->text != NULL) == (o->intel != NULL))
 		return gs_cli_usage_error(
 			"explain: give either --text TEXT or --intel FILE --id ID");
@@ -520,6 +553,204 @@ static void decide(struct explain *x)
 		     could >= x->profile->threshold;
 }
 
+/* ---- repeat intelligence from the run history (--db) ---- */
+
+struct chain_member {
+	long long chain_id;
+	char *key_type, *key_value, *id, *date, *status;
+	int restricted;
+	unsigned long nmembers, nsubjects, ngaps;
+	long span_days;
+	int cross_referenced;
+};
+
+struct chain_walk {
+	const char *id;
+	struct chain_member *rows;
+	size_t n, cap;
+	long long *mine; /* chain ids holding id */
+	size_t nmine;
+	int isolated;
+};
+
+static int on_chain_row(const struct gs_store_chain_row *c, void *ctx)
+{
+	struct chain_walk *w = ctx;
+	struct chain_member *m;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 32;
+		w->rows = xrealloc(w->rows, w->cap * sizeof(*w->rows));
+	}
+	m = &w->rows[w->n++];
+	m->chain_id = c->chain_id;
+	m->key_type = xstrdup(c->key_type);
+	m->key_value = xstrdup(c->key_value);
+	m->id = xstrdup(c->record_id);
+	m->date = xstrdup(c->logged_date);
+	m->status = xstrdup(c->status);
+	m->restricted = gs_report_restricted(c->grading) &&
+			strcmp(c->record_id, w->id) != 0;
+	m->nmembers = c->nmembers;
+	m->nsubjects = c->nsubjects;
+	m->ngaps = c->ngaps;
+	m->span_days = c->span_days;
+	m->cross_referenced = c->cross_referenced;
+	if (strcmp(c->record_id, w->id) == 0) {
+		w->mine = xrealloc(w->mine, (w->nmine + 1) * sizeof(*w->mine));
+		w->mine[w->nmine++] = c->chain_id;
+	}
+	return 0;
+}
+
+static int on_isolated_row(const struct gs_store_isolated_row *i, void *ctx)
+{
+	struct chain_walk *w = ctx;
+
+	if (strcmp(i->record_id, w->id) == 0)
+		w->isolated = 1;
+	return 0;
+}
+
+static void chain_walk_release(struct chain_walk *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->rows[i].key_type);
+		free(w->rows[i].key_value);
+		free(w->rows[i].id);
+		free(w->rows[i].date);
+		free(w->rows[i].status);
+	}
+	free(w->rows);
+	free(w->mine);
+}
+
+static int mine(const struct chain_walk *w, long long chain_id)
+{
+	for (size_t i = 0; i < w->nmine; i++)
+		if (w->mine[i] == chain_id)
+			return 1;
+	return 0;
+}
+
+/* Reads the chains and isolated records of run (0: newest) holding id. */
+static int load_chains(const struct explain_opts *o, struct chain_walk *w,
+		       long long *run, struct gs_error *err)
+{
+	struct gs_store *s = NULL;
+	struct gs_store_run_row *row = NULL;
+	int rc;
+
+	w->id = o->id;
+	if ((rc = gs_store_open(&s, o->db, 0, err)) < 0)
+		goto out;
+	*run = o->run ? o->run : gs_store_latest_run(s);
+	if (*run == 0) {
+		rc = gs_error_set(err, GS_ERR_USAGE, o->db, 0, 0,
+				  "no runs in the database");
+		goto out;
+	}
+	if ((rc = gs_store_run_get(s, *run, &row, err)) < 0)
+		goto out;
+	if ((rc = gs_store_chains(s, *run, on_chain_row, w, err)) < 0)
+		goto out;
+	rc = gs_store_isolated(s, *run, on_isolated_row, w, err);
+out:
+	gs_store_runs_free(row, row ? 1 : 0);
+	gs_store_free(s);
+	return rc;
+}
+
+static void print_chains(const struct chain_walk *w, long long run)
+{
+	long long last = 0;
+
+	printf("\nrepeat intelligence (run %lld): %s in %zu chain%s\n", run,
+	       w->id, w->nmine, w->nmine == 1 ? "" : "s");
+	for (size_t i = 0; i < w->n; i++) {
+		const struct chain_member *m = &w->rows[i];
+		unsigned long hidden = 0;
+
+		if (!mine(w, m->chain_id) || m->chain_id == last)
+			continue;
+		last = m->chain_id;
+		printf("  chain %lld: %s %s: %lu records, %lu subjects, %lu "
+		       "gaps, %ld days, cross-referenced: %s\n",
+		       m->chain_id, gs_report_entity_label(m->key_type),
+		       m->key_value, m->nmembers, m->nsubjects, m->ngaps,
+		       m->span_days, m->cross_referenced ? "yes" : "no");
+		for (size_t k = i; k < w->n && w->rows[k].chain_id == last;
+		     k++) {
+			const struct chain_member *x = &w->rows[k];
+
+			if (x->restricted)
+				hidden++;
+			else
+				printf("    %s%s %s %s\n",
+				       strcmp(x->id, w->id) == 0 ? "* " : "  ",
+				       x->id, x->date, x->status);
+		}
+		if (hidden)
+			printf("      %lu restricted record%s\n", hidden,
+			       hidden == 1 ? "" : "s");
+	}
+	printf("isolated entry: %s\n", w->isolated ? "yes" : "no");
+}
+
+static json_t *chains_json(const struct chain_walk *w, long long run)
+{
+	json_t *o = json_object();
+	json_t *a = json_array();
+	json_t *c = NULL;
+	json_t *ms = NULL;
+	long long last = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct chain_member *m = &w->rows[i];
+
+		if (!mine(w, m->chain_id))
+			continue;
+		if (m->chain_id != last) {
+			last = m->chain_id;
+			c = json_object();
+			ms = json_array();
+			json_object_set_new(c, "chain_id", json_integer(last));
+			json_object_set_new(c, "entity_type",
+					    json_string(m->key_type));
+			json_object_set_new(c, "entity",
+					    json_string(m->key_value));
+			json_object_set_new(c, "members", ms);
+			json_object_set_new(c, "records",
+					    json_integer((json_int_t)m->nmembers));
+			json_object_set_new(c, "subjects",
+					    json_integer((json_int_t)m->nsubjects));
+			json_object_set_new(c, "gaps",
+					    json_integer((json_int_t)m->ngaps));
+			json_object_set_new(c, "span_days",
+					    json_integer(m->span_days));
+			json_object_set_new(c, "cross_referenced",
+					    json_boolean(m->cross_referenced));
+			json_array_append_new(a, c);
+		}
+		if (m->restricted) {
+			json_array_append_new(ms, json_pack("{s:b}",
+							    "restricted", 1));
+		} else {
+			json_t *x = json_object();
+
+			json_object_set_new(x, "id", json_string(m->id));
+			json_object_set_new(x, "logged_date",
+					    json_string(m->date));
+			json_object_set_new(x, "status", json_string(m->status));
+			json_array_append_new(ms, x);
+		}
+	}
+	json_object_set_new(o, "run_id", json_integer(run));
+	json_object_set_new(o, "chains", a);
+	json_object_set_new(o, "isolated", json_boolean(w->isolated));
+	return o;
+}
+
 int gs_cmd_explain(int argc, char **argv)
 {
 	struct explain_opts o;
@@ -531,8 +762,11 @@ int gs_cmd_explain(int argc, char **argv)
 	struct explain x;
 	struct gs_error err;
 	json_t *j = NULL;
+	struct chain_walk walk;
+	long long run = 0;
 	int rc;
 
+	memset(&walk, 0, sizeof(walk));
 	memset(&sub, 0, sizeof(sub));
 	memset(&x, 0, sizeof(x));
 	gs_error_clear(&err);
@@ -553,6 +787,23 @@ int gs_cmd_explain(int argc, char **argv)
 		}
 	} else {
 		x.as_of = gs_date_today();
+	}
+	if (o.db != NULL && load_chains(&o, &walk, &run, &err) < 0) {
+		rc = gs_cli_fail(&err);
+		goto out;
+	}
+	if (o.db != NULL && o.text == NULL && o.intel == NULL) {
+		if (o.json) {
+			j = chains_json(&walk, run);
+			json_object_set_new(j, "id", json_string(o.id));
+			json_dumpf(j, stdout,
+				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+		} else {
+			print_chains(&walk, run);
+		}
+		rc = GS_EXIT_OK;
+		goto out;
 	}
 	if (gs_cli_load_profile(&profile, o.profile, &err) < 0 ||
 	    gs_cli_load_rules(&rules, o.rules, NULL, &profile, &err) < 0) {
@@ -595,10 +846,15 @@ int gs_cmd_explain(int argc, char **argv)
 	}
 	if (o.json) {
 		j = explain_json(&x);
+		if (o.db != NULL)
+			json_object_set_new(j, "repeat_intelligence",
+					    chains_json(&walk, run));
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
 		print_text(&x);
+		if (o.db != NULL)
+			print_chains(&walk, run);
 	}
 	rc = GS_EXIT_OK; /* a failed write is caught by the check below */
 out:
@@ -607,6 +863,7 @@ out:
 		rc = GS_EXIT_IO;
 	}
 	json_decref(j);
+	chain_walk_release(&walk);
 	gs_link_free(link);
 	gs_match_result_release(&x.res);
 	gs_match_free(m);

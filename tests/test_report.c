@@ -448,7 +448,7 @@ Test(model, missing_run_is_a_usage_error)
 	gs_store_free(s);
 }
 
-static char *write(const struct gs_report *r, const char *format, int bom)
+static char *render(const struct gs_report *r, const char *format, int bom)
 {
 	const struct gs_report_writer *w = gs_report_writer_find(format);
 	struct gs_report_opts o = {bom};
@@ -471,7 +471,7 @@ Test(model, csv_exception_list)
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	out = write(&r, "csv", 1);
+	out = render(&r, "csv", 1);
 	cr_expect_str_eq(
 		out,
 		"\xEF\xBB\xBF"
@@ -484,7 +484,7 @@ Test(model, csv_exception_list)
 		"<script>alert(1)</script> older male,older male\r\n"
 		"I-4,2026-09-02,North,CID,late,20,7,grooming,cse.gifts,,,\r\n");
 	free(out);
-	out = write(&r, "csv", 0);
+	out = render(&r, "csv", 0);
 	cr_expect_eq(strncmp(out, "intel_id,", 9), 0);
 	free(out);
 	gs_report_release(&r);
@@ -502,7 +502,7 @@ Test(model, html_escapes_and_marks)
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, "SECRET & <X>", &err), 0, "%s",
 		     err.msg);
-	out = write(&r, "html", 0);
+	out = render(&r, "html", 0);
 	cr_expect_null(strstr(out, "<script"));
 	cr_expect_not_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt;"
 					" <mark>older male</mark>"));
@@ -554,14 +554,14 @@ Test(model, public_hides_records_units_and_small_counts)
 	cr_expect_eq(r.funnel[GS_STAGE_ASSESSED].sup, 1);
 	cr_expect_eq(r.ageing[GS_NAGES].sup, 1);
 	cr_expect_lt(r.median_days, 0);
-	out = write(&r, "html", 0);
+	out = render(&r, "html", 0);
 	cr_expect_null(strstr(out, "I-1"));
 	cr_expect_null(strstr(out, "CID"));
 	cr_expect_null(strstr(out, "older male"));
 	cr_expect_null(strstr(out, "<mark>"));
 	cr_expect_not_null(strstr(out, "id=\"head-gap\" data-value=\"&lt;5\">"));
 	free(out);
-	out = write(&r, "json", 0);
+	out = render(&r, "json", 0);
 	cr_expect_not_null(strstr(out, "\"exceptions\": null"));
 	cr_expect_not_null(strstr(out, "\"chains\": []"));
 	cr_expect_null(strstr(out, "I-2"));
@@ -580,7 +580,7 @@ Test(model, markdown_escapes_table_breakers)
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	out = write(&r, "md", 0);
+	out = render(&r, "md", 0);
 	cr_expect_not_null(strstr(
 		out, "| I-2 | 2026-11-20 | South | =HYPERLINK(\"x\") | gap | 12 "
 		     "| older associates | &lt;script&gt;alert(1)&lt;/script&gt; "
@@ -711,7 +711,7 @@ Test(model, chains_in_json_exactly)
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	out = write(&r, "json", 0);
+	out = render(&r, "json", 0);
 	p = strstr(out, "\"chains\": [");
 	cr_assert_not_null(p, "%s", out);
 	cr_expect_not_null(
@@ -760,7 +760,7 @@ Test(model, chains_in_html_after_headline)
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	out = write(&r, "html", 0);
+	out = render(&r, "html", 0);
 	head = strstr(out, "<section id=\"headline\"");
 	cr_assert_not_null(head);
 	p = strstr(head, "</section>\n");
@@ -807,7 +807,7 @@ Test(model, public_chains_by_type_only)
 	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].sup, 1); /* 2 < 5 */
 	cr_expect_eq(r.isolated_pairs.sup, 1);
 	for (size_t i = 0; i < 3; i++) {
-		char *out = write(&r, formats[i], 0);
+		char *out = render(&r, formats[i], 0);
 
 		cr_expect_null(strstr(out, "AB12CDE"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "07700900123"), "%s", formats[i]);
@@ -816,7 +816,7 @@ Test(model, public_chains_by_type_only)
 		free(out);
 	}
 	{
-		char *out = write(&r, "html", 0);
+		char *out = render(&r, "html", 0);
 
 		cr_expect_not_null(strstr(out, "<th scope=\"row\">vehicle</th>"
 					       "<td class=\"n\"><span class=\"sup\""));
@@ -824,4 +824,52 @@ Test(model, public_chains_by_type_only)
 	}
 	gs_report_release(&r);
 	gs_store_free(s);
+}
+
+/* ---- gapscan explain --db ---- */
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "gs_cli.h"
+
+Test(model, explain_lists_chains_of_a_record)
+{
+	struct gs_store *s = chain_fixture();
+	char db[128], outp[160], text[2048];
+	char *argv[] = {"explain", "--db", db, "--id", "C-1", NULL};
+	int saved, fd;
+	ssize_t n;
+
+	gs_store_free(s);
+	snprintf(db, sizeof db, "%s/c.db", tmpdir);
+	snprintf(outp, sizeof outp, "%s/explain.txt", tmpdir);
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert(saved >= 0 && fd >= 0);
+	dup2(fd, 1);
+	close(fd);
+	cr_expect_eq(gs_cmd_explain(5, argv), 0);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	fd = open(outp, O_RDONLY);
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	cr_assert(n > 0);
+	text[n] = '\0';
+	cr_expect_str_eq(
+		text,
+		"\nrepeat intelligence (run 1): C-1 in 2 chains\n"
+		"  chain 1: vehicle AB12CDE: 3 records, 3 subjects, 2 gaps, "
+		"8 days, cross-referenced: no\n"
+		"    * C-1 2026-10-01 gap\n"
+		"      C-2 2026-10-05 late\n"
+		"      1 restricted record\n"
+		"  chain 2: phone 07700900123: 2 records, 1 subjects, 1 gaps, "
+		"19 days, cross-referenced: yes\n"
+		"    * C-1 2026-10-01 gap\n"
+		"      C-4 2026-10-20 actioned\n"
+		"isolated entry: yes\n");
 }
