@@ -2,10 +2,11 @@
  * gen.c - corpus-gen: a synthetic, labelled intelligence/actions corpus.
  *
  *   corpus-gen --records N --seed S --as-of YYYY-MM-DD --out DIR
- *              [--bad-rows K]
+ *              [--bad-rows K] [--links]
  *
- * Writes DIR/intel.csv, DIR/actions.csv and DIR/labels.csv (and with
- * --bad-rows DIR/bad_rows.csv). Every record is synthetic. About 10% of the
+ * Writes DIR/intel.csv, DIR/actions.csv, DIR/labels.csv, DIR/plants.csv and
+ * DIR/chains.csv (and with --bad-rows DIR/bad_rows.csv, with --links
+ * DIR/links.csv). Every record is synthetic. About 10% of the
  * records are written to carry child sexual exploitation indicators that the
  * shipped rule pack (rules/) must flag; the rest are ordinary logs (burglary,
  * ASB, adult drugs intelligence, missing property, negated and single weak
@@ -15,9 +16,15 @@
  * the log day never qualifies). The status is computed from the actions
  * actually written, so labels and actions cannot disagree.
  *
+ * Repeat intelligence is planted (plan_plants): groups of CSE records that
+ * cite one subject, registration, phone number or place, some forming a
+ * chain for gapscan's chain finder and some near misses; chains.csv lists
+ * exactly the chains gapscan must report. Every other entity in a CSE
+ * record is unique by construction, so no chain forms by accident.
+ *
  * Output depends only on the arguments: one splitmix64 stream per purpose,
- * never rand(). Bad rows come from their own stream, so the good rows are
- * the same with or without --bad-rows.
+ * never rand(). Bad rows and links come from their own streams, so the
+ * good rows are the same with or without --bad-rows or --links.
  *
  * Deliberately independent of libgapscan (linked with -lm only): it is the
  * oracle the analyser is tested against, so it must not share its code.
@@ -248,7 +255,7 @@ static const char *const nonascii[] = {
  *   {C} child ref  {r} her/him  {p} her/his  {s} she/he
  *   {S} street {D} district {T} town {V} VRM ({v} plain) {X} car {P} phone
  *   {U} shop {E} staff name {K} male number {A} adult age {H} early hours hhmm {e} evening hhmm
- *   {N} small number {W} weeks */
+ *   {N} small number {W} weeks {R} a planted entity's spelling */
 struct phrase {
 	const char *rule;
 	int weight;
@@ -304,8 +311,8 @@ static const struct phrase cse_phrases[] = {
 	{"vehicles.taxi_driver", 2, CAT_VEHICLES, 1, "given free lifts by a taxi driver"},
 	{"vehicles.taxi_driver", 2, CAT_VEHICLES, 1, "seen with delivery drivers at the rear of a takeaway"},
 	{"vehicles.waiting_near_home", 2, CAT_VEHICLES, 0, "Staff report a car waiting outside the children's home most nights"},
-	{"premises.venue", 1, CAT_PREMISES, 1, "found at a hotel on {S}"},
-	{"premises.venue", 1, CAT_PREMISES, 1, "taken to the flat above a takeaway on {S}"},
+	{"premises.venue", 1, CAT_PREMISES, 1, "found at a hotel near {S}"},
+	{"premises.venue", 1, CAT_PREMISES, 1, "taken to the flat above a takeaway near {S}"},
 	{"premises.venue", 1, CAT_PREMISES, 1, "attended a party at an address in {D}"},
 	{"premises.adult_address", 2, CAT_PREMISES, 1, "located at the address of an adult male in {D}"},
 	{"premises.adult_address", 2, CAT_PREMISES, 1, "found at an address of concern at {H}hrs"},
@@ -413,10 +420,45 @@ enum target { T_NONE, T_ACTIONED, T_LATE, T_GAP, T_OPEN };
 struct rec {
 	long day;
 	int sla;
+	int plant;	       /* 1 + index into gen.plants, or 0 */
 	unsigned char cse;
 	unsigned char target;
 	unsigned char in_time; /* a qualifying action in log..log+sla */
 	unsigned char late;    /* a qualifying action after log+sla */
+	unsigned char member;  /* position in its plant (spelling variant) */
+	unsigned char keep_gap; /* a plant's gap: never cited by a neighbour */
+};
+
+/* ---- planted repeat intelligence ------------------------------------------
+ * Groups of CSE records citing one entity, written so that gapscan's chain
+ * finder (K = 3 flagged records within W = 90 days, one of them a gap) must
+ * report exactly the `chain` and `links` groups and none of the others. */
+
+enum { CHAIN_K = 3, CHAIN_W = 90, PLANT_MAX = 6 };
+
+enum kind { K_SUBJECT, K_VRM, K_PHONE, K_PLACE, K_LOCATION, K_COUNT };
+
+enum design {
+	D_CHAIN,	/* 3-6 records within 90 days, one a gap */
+	D_SPREAD,	/* 3 records, each more than 90 days from the next */
+	D_PAIR,		/* 2 records within 60 days */
+	D_NOGAP,	/* 3 records within 60 days, none a gap */
+	D_LINKS,	/* a chain seen only through links.csv */
+	D_LINKS_PAIR,	/* 2 flagged records linked to one location */
+	D_UNFLAGGED	/* 4 unflagged records linked to one location */
+};
+
+static const char *const design_names[] = {
+	"chain", "spread", "pair", "nogap", "links", "links_pair", "unflagged"};
+static const char *const kind_names[] = {"subject", "vrm", "phone", "place",
+					 "location"};
+
+struct plant {
+	int kind, design;
+	char value[32];	 /* "KX84 RTD", "07700 900011", "Wharf Street" */
+	char entity[48]; /* as gs_chains_normalise gives it: "vrm:KX84RTD" */
+	long member[PLANT_MAX];
+	int n;
 };
 
 struct gen {
@@ -429,6 +471,19 @@ struct gen {
 	struct rng rng;  /* records and actions */
 	struct rng brng; /* bad rows */
 	long next_action;
+	struct rng crng; /* planted groups */
+	struct rng lrng; /* links file */
+	int links;	 /* --links given */
+	int in_bad;	 /* writing a bad row: no counters touched */
+	struct plant *plants;
+	size_t nplants, plants_cap;
+	int nkind[K_COUNT];
+	long next_subject; /* CSE subjects are unique, planted ones aside */
+	long next_vrm;	   /* CSE background registrations, unique */
+	long next_phone;   /* CSE background numbers 900100-900999, unique */
+	long cur;	   /* record being written */
+	FILE *plants_out, *chains_out, *links_out;
+	char plant_text[48]; /* the {R} slot: the spelling written */
 	long intel_line;	/* physical line the next intel row starts on */
 	struct sbuf text, row;
 	FILE *intel, *actions, *labels, *bad;
@@ -468,15 +523,23 @@ static void fmt_stamp(struct rng *r, char *buf, size_t n, long day)
 	}
 }
 
-/* A UK-style registration; decorated: sometimes "VRM " or quotes. */
-static void add_vrm(struct rng *r, struct sbuf *b, int decorated)
+/* A UK-style registration with an age identifier 10-73 (planted ones use
+ * 74-99); decorated: sometimes "VRM " or quotes. unique >= 0 gives the
+ * letters of the unique-th registration of a permutation of all 23^5
+ * letter strings (CSE records: no two share one); -1 draws them. */
+static void add_vrm(struct rng *r, struct sbuf *b, int decorated, long unique)
 {
 	static const char letters[] = "ABCDEFGHJKLMNOPRSTUVWXY";
+	const unsigned long space = 23UL * 23 * 23 * 23 * 23;
+	unsigned long code = 0;
 	char v[9];
 	int q = decorated ? (int)rng_below(r, 10) : 9;
 
-	v[0] = letters[rng_below(r, sizeof(letters) - 1)];
-	v[1] = letters[rng_below(r, sizeof(letters) - 1)];
+	if (unique >= 0) /* 1000003 is coprime with 23^5: a bijection */
+		code = ((unsigned long)unique % space * 1000003UL + 12345) % space;
+	v[0] = letters[unique >= 0 ? code % 23 : rng_below(r, sizeof(letters) - 1)];
+	v[1] = letters[unique >= 0 ? code / 23 % 23
+				   : rng_below(r, sizeof(letters) - 1)];
 	{
 		int num = rng_range(r, 10, 73);
 
@@ -484,8 +547,12 @@ static void add_vrm(struct rng *r, struct sbuf *b, int decorated)
 		v[3] = (char)('0' + num % 10);
 	}
 	v[4] = ' ';
-	for (int i = 5; i < 8; i++)
-		v[i] = letters[rng_below(r, sizeof(letters) - 1)];
+	code /= 23 * 23;
+	for (int i = 5; i < 8; i++) {
+		v[i] = letters[unique >= 0 ? code % 23
+					   : rng_below(r, sizeof(letters) - 1)];
+		code /= 23;
+	}
 	v[8] = '\0';
 	if (q < 4)
 		sb_addf(b, "VRM %s", v);
@@ -520,13 +587,20 @@ static void expand(struct gen *g, struct sbuf *b, const char *tpl)
 		case 'U': sb_add(b, PICK(r, shops)); break;
 		case 'E': sb_add(b, PICK(r, staff)); break;
 		case 'I': sb_add(b, PICK(r, items)); break;
-		case 'V': add_vrm(r, b, 1); break;
-		case 'v': add_vrm(r, b, 0); break;
+		case 'V':
+			add_vrm(r, b, 1, g->recs[g->cur].cse ? g->next_vrm++ : -1);
+			break;
+		case 'v': add_vrm(r, b, 0, -1); break;
+		case 'R': sb_add(b, g->plant_text); break;
 		case 'X':
 			sb_addf(b, "%s %s", PICK(r, colours), PICK(r, makes));
 			break;
-		case 'P':
-			sb_addf(b, "07700 900%03u", rng_below(r, 1000));
+		case 'P': /* CSE records: 900100-900999, each once */
+			if (g->recs[g->cur].cse)
+				sb_addf(b, "07700 900%03ld",
+					100 + (g->next_phone++ * 7 + 3) % 900);
+			else
+				sb_addf(b, "07700 900%03u", rng_below(r, 1000));
 			break;
 		case 'K': sb_addf(b, "%d", rng_range(r, 1, 3)); break;
 		case 'A': sb_addf(b, "%d", rng_range(r, 22, 49)); break;
@@ -565,6 +639,103 @@ static void end_sentence(struct gen *g, struct sbuf *b)
 		sb_add(b, ".\n");
 	else
 		sb_add(b, ". ");
+}
+
+/* Sentences carrying a planted entity ({R}), each in a shape the pack's
+ * capture takes: vehicles.vrm_with_child (a registration with a child
+ * reference within 200 bytes), older.contact_number (a calls/texts/number
+ * word, then an 07 number, a child within 250 bytes), premises.venue
+ * (hotel/takeaway/party "on" a street). None is near a context cue. */
+static const char *const vrm_sentences[] = {
+	"{C} seen getting out of a {X} {R}",
+	"{C} seen in a car {R} near {S} at {H}hrs",
+	"Officers stopped a {X} {R} with {C} in the back"};
+static const char *const phone_sentences[] = {
+	"{C} receiving calls from {R} late at night",
+	"{C} has been texting {R} most evenings",
+	"{C} has the number {R} saved in {p} phone under a nickname"};
+static const char *const place_sentences[] = {
+	"{C} found at a hotel on {R}",
+	"{C} taken to the flat above a takeaway on {R}",
+	"{C} seen at a house party on {R}"};
+
+/* Writes into out the v-th spelling of a planted value: registrations in
+ * six spellings ("KX84 RTD", "kx84rtd", "KX84RTD", "kx84 rtd", "Kx84 Rtd",
+ * "KX84 rtd"), numbers in three ("07700 900011", "07700900011",
+ * "07700 900 011"), places in three cases. */
+static void spelling(const struct plant *p, int v, char *out, size_t outsz)
+{
+	const char *s = p->value;
+	size_t k = 0;
+
+	for (size_t i = 0; s[i] && k + 2 < outsz; i++) {
+		char c = s[i];
+		int word_start = i == 0 || s[i - 1] == ' ';
+
+		if (p->kind == K_VRM) {
+			if (c == ' ' && (v == 1 || v == 2))
+				continue;
+			if ((v == 1 || v == 3 || (v == 4 && !word_start) ||
+			     (v == 5 && i > 4)) &&
+			    c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+		} else if (p->kind == K_PHONE) {
+			if (c == ' ' && v % 3 == 1)
+				continue;
+			if (v % 3 == 2 && i == 9)
+				out[k++] = ' ';
+		} else if (p->kind == K_PLACE) {
+			if (v % 3 == 1 && c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			else if (v % 3 == 2 && c >= 'a' && c <= 'z')
+				c = (char)(c - 'a' + 'A');
+		}
+		out[k++] = c;
+	}
+	out[k] = '\0';
+}
+
+/* Appends the sentence carrying the current record's planted entity (none
+ * for subjects: they are in subject_refs) and lists it in plants.csv. */
+static void plant_sentence(struct gen *g, struct sbuf *b)
+{
+	struct rng *r = &g->rng;
+	const struct rec *rc = &g->recs[g->cur];
+	const struct plant *p = &g->plants[rc->plant - 1];
+	char word[40];
+	const char *tpl = NULL;
+
+	spelling(p, (rc->member + (int)(rc->plant - 1)) % 6, word, sizeof(word));
+	switch (p->kind) {
+	case K_VRM: {
+		static const char *const deco[][2] = {
+			{"VRM ", ""}, {"'", "'"}, {"", ""}};
+		unsigned d = rng_below(r, 3);
+
+		snprintf(g->plant_text, sizeof(g->plant_text), "%s%s%s",
+			 deco[d][0], word, deco[d][1]);
+		tpl = PICK(r, vrm_sentences);
+		break;
+	}
+	case K_PHONE:
+		snprintf(g->plant_text, sizeof(g->plant_text), "%s", word);
+		tpl = PICK(r, phone_sentences);
+		break;
+	case K_PLACE:
+		snprintf(g->plant_text, sizeof(g->plant_text), "%s", word);
+		tpl = PICK(r, place_sentences);
+		break;
+	default:
+		snprintf(word, sizeof(word), "%s", p->value);
+		break;
+	}
+	if (tpl) {
+		end_sentence(g, b);
+		expand(g, b, tpl);
+	}
+	fprintf(g->plants_out, "%d,%s,%s,%s,INT-%06ld,%s\n", rc->plant,
+		design_names[p->design], kind_names[p->kind], p->entity,
+		g->cur + 1, word);
 }
 
 /* A CSE narrative: phrases from at least two categories whose rule weights
@@ -613,7 +784,8 @@ static void cse_narrative(struct gen *g, struct sbuf *b)
 		for (size_t j = 0; j < NELEM(cse_phrases); j++)
 			if (used_rule[j] && strcmp(cse_phrases[j].rule, ph->rule) == 0)
 				dup = 1;
-		if (dup)
+		/* background numbers are used once each: none left */
+		if (dup || (g->next_phone >= 900 && strstr(ph->tpl, "{P}")))
 			continue;
 		used_rule[i] = 1;
 		if (nphr > 0) {
@@ -646,6 +818,8 @@ static void cse_narrative(struct gen *g, struct sbuf *b)
 		}
 		nphr++;
 	}
+	if (g->recs[g->cur].plant)
+		plant_sentence(g, b);
 	if (rng_pct(r, 20)) {
 		size_t at;
 
@@ -694,20 +868,29 @@ static void grading(struct rng *r, char *buf, size_t n)
 			 rng_range(r, 1, 5), rng_range(r, 1, 5));
 }
 
-static void subjects(struct gen *g, struct sbuf *b, int cse)
+/* subject_refs of record i. In a CSE record every subject is new (a
+ * counter), except the planted one of a subject plant: so subjects recur
+ * among flagged records only where planted. Other records draw theirs at
+ * random (they are never flagged); so do bad rows, which must not move
+ * the counter. */
+static void subjects(struct gen *g, struct sbuf *b, long i)
 {
 	struct rng *r = &g->rng;
-	long pool = g->n / 40 > 50 ? g->n / 40 : 50;
+	const struct rec *rc = &g->recs[i];
+	int cse = rc->cse && !g->in_bad;
 	int k = cse ? rng_range(r, 1, 2) : rng_range(r, 0, 2);
 
-	for (int i = 0; i < k; i++) {
-		if (i)
+	for (int j = 0; j < k; j++) {
+		if (j)
 			sb_addc(b, ';');
-		if (cse && i == 0) /* children recur: a small pool */
-			sb_addf(b, "SUBJ-%05ld", 1 + (long)rng_below(r, (unsigned)pool));
+		if (cse && j == 0 && rc->plant &&
+		    g->plants[rc->plant - 1].kind == K_SUBJECT)
+			sb_add(b, g->plants[rc->plant - 1].value);
+		else if (cse)
+			sb_addf(b, "SUBJ-%05ld", ++g->next_subject);
 		else
 			sb_addf(b, "SUBJ-%05ld",
-				pool + 1 + (long)rng_below(r, (unsigned)(g->n + 1)));
+				1 + (long)rng_below(r, (unsigned)(g->n + 1)));
 	}
 }
 
@@ -793,8 +976,11 @@ static void qualifying_action(struct gen *g, long i, long day)
 	const char *type = rng_pct(r, 10) ? "nfa" : PICK(r, qualifying_types);
 	long other = -1;
 
-	if (rng_pct(r, 6))
+	if (rng_pct(r, 6)) {
 		other = i + 1 < g->n ? i + 1 : i - 1;
+		if (other >= 0 && g->recs[other].keep_gap)
+			other = -1; /* a planted chain keeps its gap */
+	}
 	emit_action(g, i, other, type, rationale_of(r, type), day);
 }
 
@@ -916,6 +1102,192 @@ static void plan_records(struct gen *g)
 	}
 }
 
+/* ---- planting ------------------------------------------------------------ */
+
+static struct plant *new_plant(struct gen *g, int kind, int design)
+{
+	static const char *const names[] = {
+		"Wharf",  "Tanner", "Orchard", "Quarry", "Kiln",   "Weaver",
+		"Cooper", "Bridge", "Meadow",  "Spring", "Forge",  "Beech",
+		"Holly",  "Hazel",  "Willow",  "Rope",	 "Cotton", "Ferry",
+		"Lime",	  "Rowan"};
+	static const char *const suffixes[] = {"Street", "Road",   "Lane",
+					       "Avenue", "Close",  "Way",
+					       "Parade", "Square"};
+	static const char *const prefix = "ABCDEFGHJKLMNOPRSTUVWXY";
+	static const char *const suffix = "BCDGHJKLNPRSTVWXY"; /* no MFH/LAC */
+	struct plant *p;
+	int j = g->nkind[kind]++;
+
+	if (g->nplants == g->plants_cap) {
+		g->plants_cap = g->plants_cap ? g->plants_cap * 2 : 64;
+		g->plants = realloc(g->plants, g->plants_cap * sizeof(*g->plants));
+		if (g->plants == NULL) {
+			fputs("corpus-gen: out of memory\n", stderr);
+			abort();
+		}
+	}
+	p = &g->plants[g->nplants++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->design = design;
+	switch (kind) {
+	case K_SUBJECT: /* before any background subject: never reused */
+		snprintf(p->value, sizeof(p->value), "SUBJ-%05ld",
+			 ++g->next_subject);
+		snprintf(p->entity, sizeof(p->entity), "subject:%s", p->value);
+		break;
+	case K_VRM: /* age identifier 74-99: background ones are 10-73 */
+		for (;;) {
+			int dup = 0;
+			struct rng *r = &g->crng;
+
+			snprintf(p->value, sizeof(p->value), "%c%c%02d %c%c%c",
+				 prefix[rng_below(r, 23)], prefix[rng_below(r, 23)],
+				 74 + j % 26, suffix[rng_below(r, 17)],
+				 suffix[rng_below(r, 17)], suffix[rng_below(r, 17)]);
+			for (size_t k = 0; k + 1 < g->nplants; k++)
+				dup |= strcmp(g->plants[k].value, p->value) == 0;
+			if (!dup)
+				break;
+		}
+		snprintf(p->entity, sizeof(p->entity), "vrm:%.4s%.3s", p->value,
+			 p->value + 5);
+		break;
+	case K_PHONE: /* 900000-900099: background ones are 900100-900999 */
+		snprintf(p->value, sizeof(p->value), "07700 900%03d",
+			 (j * 37 + 11) % 100);
+		snprintf(p->entity, sizeof(p->entity), "phone:07700900%03d",
+			 (j * 37 + 11) % 100);
+		break;
+	case K_PLACE: {
+		int c = 0;
+
+		snprintf(p->value, sizeof(p->value), "%s %s", names[j % 20],
+			 suffixes[(j / 20 + j) % 8]);
+		c = snprintf(p->entity, sizeof(p->entity), "place:%s", p->value);
+		for (int k = 6; k < c; k++)
+			if (p->entity[k] >= 'A' && p->entity[k] <= 'Z')
+				p->entity[k] = (char)(p->entity[k] - 'A' + 'a');
+		break;
+	}
+	default:
+		snprintf(p->value, sizeof(p->value), "LOC-%04d", 1000 + 37 * j);
+		snprintf(p->entity, sizeof(p->entity), "location:%s", p->value);
+		break;
+	}
+	return p;
+}
+
+/* Target of a planted member that need not be a gap. */
+static unsigned char plant_target(struct rng *r, int gap_allowed)
+{
+	unsigned u = rng_below(r, 100);
+
+	if (u < 45)
+		return T_ACTIONED;
+	if (u < 70 || !gap_allowed)
+		return T_LATE;
+	return T_GAP;
+}
+
+/* Takes n CSE records from pool[*pos...] into a new plant of kind and
+ * design, on days d0 + off[m]; member gap_at (or none when < 0) is a gap
+ * that keeps its status. Planted days lie in [as_of - 364, as_of - 9], so
+ * a gap or late target always fits. */
+static void place_plant(struct gen *g, int kind, int design, const long *pool,
+			long *pos, int n, const int *off, int gap_at)
+{
+	struct plant *p = new_plant(g, kind, design);
+	int span = off[n - 1];
+	long d0 = g->as_of - 364 + rng_range(&g->crng, 0, 355 - span);
+
+	p->n = n;
+	for (int m = 0; m < n; m++) {
+		long i = pool[(*pos)++];
+		struct rec *rc = &g->recs[i];
+
+		p->member[m] = i;
+		rc->plant = (int)g->nplants;
+		rc->member = (unsigned char)m;
+		rc->day = d0 + off[m];
+		if (m == gap_at) {
+			rc->target = T_GAP;
+			rc->keep_gap = 1;
+		} else {
+			rc->target = plant_target(&g->crng, design != D_NOGAP);
+		}
+	}
+}
+
+/* Plants, per round, one chain of each kind (subject, vrm, phone, place)
+ * and three near misses of rotating kinds: a spread triple, a pair and a
+ * triple without a gap. One round per 150 CSE records, 1 to 40 rounds;
+ * none when there are fewer than 40 CSE records. */
+static void plan_plants(struct gen *g)
+{
+	struct rng *r = &g->crng;
+	long *pool, npool = 0, pos = 0, rounds;
+
+	for (long i = 0; i < g->n; i++)
+		npool += g->recs[i].cse;
+	if (npool < 40)
+		return;
+	pool = malloc((size_t)npool * sizeof(*pool));
+	if (pool == NULL) {
+		fputs("corpus-gen: out of memory\n", stderr);
+		abort();
+	}
+	npool = 0;
+	for (long i = 0; i < g->n; i++)
+		if (g->recs[i].cse)
+			pool[npool++] = i;
+	for (long i = npool - 1; i > 0; i--) { /* Fisher-Yates */
+		long j = (long)(rng_next(r) % (uint64_t)(i + 1)), t = pool[i];
+
+		pool[i] = pool[j];
+		pool[j] = t;
+	}
+	rounds = npool / 150 < 1 ? 1 : npool / 150 > 40 ? 40 : npool / 150;
+	for (long k = 0; k < rounds; k++) {
+		int off[PLANT_MAX];
+
+		for (int kind = K_SUBJECT; kind <= K_PLACE; kind++) {
+			int n = rng_range(r, 3, PLANT_MAX);
+			/* round 0's registration spans exactly W days */
+			int span = k == 0 && kind == K_VRM ? CHAIN_W
+							   : rng_range(r, 10, CHAIN_W);
+
+			off[0] = 0;
+			off[n - 1] = span;
+			for (int m = 1; m < n - 1; m++)
+				off[m] = rng_range(r, 0, span);
+			for (int m = 1; m < n - 1; m++) /* keep them in order */
+				for (int q = m + 1; q < n - 1; q++)
+					if (off[q] < off[m]) {
+						int t = off[m];
+
+						off[m] = off[q];
+						off[q] = t;
+					}
+			place_plant(g, kind, D_CHAIN, pool, &pos, n, off,
+				    rng_range(r, 0, n - 1));
+		}
+		/* each step more than W days: round 0 exactly W + 1 */
+		off[0] = 0;
+		off[1] = k == 0 ? CHAIN_W + 1 : rng_range(r, CHAIN_W + 1, 120);
+		off[2] = off[1] + (k == 0 ? CHAIN_W + 1 : rng_range(r, CHAIN_W + 1, 120));
+		place_plant(g, (int)(k % 4), D_SPREAD, pool, &pos, 3, off, 0);
+		off[1] = rng_range(r, 0, 60);
+		place_plant(g, (int)((k + 1) % 4), D_PAIR, pool, &pos, 2, off,
+			    (int)rng_below(r, 2));
+		off[1] = rng_range(r, 0, 30);
+		off[2] = off[1] + rng_range(r, 0, 30);
+		place_plant(g, (int)((k + 2) % 4), D_NOGAP, pool, &pos, 3, off, -1);
+	}
+	free(pool);
+}
+
 static const char *priority_name(struct rng *r, int sla)
 {
 	if (sla == 1)
@@ -955,7 +1327,7 @@ static void intel_row(struct gen *g, struct sbuf *row, const char *id, long i,
 	sb_addc(row, ',');
 	sb_add(row, priority_name(r, rc->sla));
 	sb_addc(row, ',');
-	subjects(g, row, rc->cse);
+	subjects(g, row, i);
 	sb_addc(row, ',');
 	sb_csv(row, text);
 	sb_addc(row, '\n');
@@ -976,6 +1348,7 @@ static void bad_row(struct gen *g, long k, long i, long dup)
 	char id[40];
 
 	g->rng = g->brng; /* intel_row draws from g->rng */
+	g->in_bad = 1;
 	snprintf(id, sizeof(id), "INT-X%05ld", k + 1);
 	sb_clear(row);
 	switch (kind) {
@@ -1001,6 +1374,7 @@ static void bad_row(struct gen *g, long k, long i, long dup)
 	}
 	g->brng = g->rng;
 	g->rng = saved;
+	g->in_bad = 0;
 	fprintf(g->bad, "%ld,%s\n", g->intel_line, bad_reasons[kind]);
 	fwrite(row->p, 1, row->len, g->intel);
 	count_lines(g, row);
@@ -1026,6 +1400,7 @@ static void write_records(struct gen *g)
 			bad_row(g, k, i, i - 1);
 			k++;
 		}
+		g->cur = i;
 		narrative(g, &g->text, g->recs[i].cse);
 		snprintf(id, sizeof(id), "INT-%06ld", i + 1);
 		sb_clear(row);
@@ -1038,24 +1413,203 @@ static void write_records(struct gen *g)
 		bad_row(g, k, g->n - 1, g->n - 1);
 }
 
+/* The status gapscan must give record i (from the actions written). */
+static const char *status_of(const struct gen *g, long i)
+{
+	const struct rec *rc = &g->recs[i];
+
+	if (!rc->cse)
+		return "none";
+	if (rc->in_time)
+		return "actioned";
+	if (rc->late)
+		return "late";
+	if (g->as_of - rc->day <= rc->sla)
+		return "open";
+	return "gap";
+}
+
 static void write_labels(struct gen *g)
 {
 	fputs("intel_id,is_cse,expected_status\n", g->labels);
+	for (long i = 0; i < g->n; i++)
+		fprintf(g->labels, "INT-%06ld,%d,%s\n", i + 1, g->recs[i].cse,
+			status_of(g, i));
+}
+
+/* ---- links file and ground truth ----------------------------------------- */
+
+/* Up to want records other than skip, CSE or not as cse says, unplanted,
+ * logged within radius days of day, drawn at random into out. */
+static int near_records(struct gen *g, long skip, long day, int radius,
+			int cse, long *out, int want)
+{
+	int got = 0;
+	long start = (long)rng_below(&g->lrng, (unsigned)g->n);
+
+	for (long s = 0; s < g->n && got < want; s++) {
+		long i = (start + s) % g->n;
+		const struct rec *rc = &g->recs[i];
+
+		if (i != skip && rc->cse == cse && !rc->plant &&
+		    labs(rc->day - day) <= radius)
+			out[got++] = i;
+	}
+	return got;
+}
+
+/* A new links plant of members m[0..n-1]. */
+static void links_plant(struct gen *g, int design, const long *m, int n)
+{
+	struct plant *p = new_plant(g, K_LOCATION, design);
+
+	p->n = n;
+	for (int k = 0; k < n; k++) {
+		p->member[k] = m[k];
+		g->recs[m[k]].plant = (int)g->nplants;
+		g->recs[m[k]].member = (unsigned char)k;
+	}
+}
+
+/* Plants the links-only groups: a chain of 3-5 flagged records around a
+ * gap (all within 45 days of it), a flagged pair, four unflagged records;
+ * then writes links.csv in record order, with a unique person or address
+ * link on some other records and one link to an id not in the export. */
+static void write_links(struct gen *g)
+{
+	static const char *const types[] = {"location", "Location", "LOCATION"};
+	/* the ref as written: bare, or with a space gapscan trims */
+	static const char *const pads[][2] = {{"", ""}, {" ", ""}, {"", " "}};
+	struct rng *r = &g->lrng;
+	long m[PLANT_MAX], next_ref = 0;
+	int n;
+
+	for (int tries = 0; tries < 200; tries++) {
+		long i = (long)rng_below(r, (unsigned)g->n);
+
+		if (!g->recs[i].cse || g->recs[i].plant ||
+		    strcmp(status_of(g, i), "gap") != 0)
+			continue;
+		m[0] = i;
+		n = 1 + near_records(g, i, g->recs[i].day, CHAIN_W / 2, 1, m + 1,
+				     rng_range(r, 2, 4));
+		if (n >= CHAIN_K) {
+			links_plant(g, D_LINKS, m, n);
+			break;
+		}
+	}
+	for (int tries = 0; tries < 200; tries++) {
+		long i = (long)rng_below(r, (unsigned)g->n);
+
+		if (!g->recs[i].cse || g->recs[i].plant)
+			continue;
+		m[0] = i;
+		if (near_records(g, i, g->recs[i].day, CHAIN_W, 1, m + 1, 1) == 1) {
+			links_plant(g, D_LINKS_PAIR, m, 2);
+			break;
+		}
+	}
+	for (int tries = 0; tries < 200; tries++) {
+		long i = (long)rng_below(r, (unsigned)g->n);
+
+		if (g->recs[i].cse || g->recs[i].plant)
+			continue;
+		m[0] = i;
+		if (near_records(g, i, g->recs[i].day, 30, 0, m + 1, 3) == 3) {
+			links_plant(g, D_UNFLAGGED, m, 4);
+			break;
+		}
+	}
+	fputs("intel_id,entity_type,entity_ref,link_reason\n", g->links_out);
 	for (long i = 0; i < g->n; i++) {
 		const struct rec *rc = &g->recs[i];
-		const char *st = "none";
 
-		if (rc->cse) {
-			if (rc->in_time)
-				st = "actioned";
-			else if (rc->late)
-				st = "late";
-			else if (g->as_of - rc->day <= rc->sla)
-				st = "open";
-			else
-				st = "gap";
+		if (rc->plant && g->plants[rc->plant - 1].kind == K_LOCATION) {
+			const struct plant *p = &g->plants[rc->plant - 1];
+			char ref[48];
+
+			snprintf(ref, sizeof(ref), "%s%s%s", pads[rc->member % 3][0],
+				 p->value, pads[rc->member % 3][1]);
+			fprintf(g->links_out, "INT-%06ld,%s,%s,seen at address\n",
+				i + 1, types[(rc->member + 1) % 3], ref);
+			fprintf(g->plants_out, "%d,%s,%s,%s,INT-%06ld,%s\n",
+				rc->plant, design_names[p->design],
+				kind_names[p->kind], p->entity, i + 1, p->value);
+		} else if (rng_pct(r, rc->cse ? 30 : 5)) {
+			int addr = rng_pct(r, 50);
+
+			fprintf(g->links_out, "INT-%06ld,%s,%s-%06ld,%s\n", i + 1,
+				addr ? "address" : "person", addr ? "ADDR" : "PER",
+				++next_ref, addr ? "home address" : "associate");
 		}
-		fprintf(g->labels, "INT-%06ld,%d,%s\n", i + 1, rc->cse, st);
+	}
+	fprintf(g->links_out, "INT-%06ld,location,LOC-0001,partner agency\n",
+		g->n + 100000 + (long)rng_below(r, 800000));
+}
+
+static int cmp_member(const struct gen *g, long a, long b)
+{
+	if (g->recs[a].day != g->recs[b].day)
+		return g->recs[a].day < g->recs[b].day ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* Writes chains.csv: the chains gapscan's finder must report among the
+ * planted groups (background entities never repeat among flagged records),
+ * by the finder's definition: flagged members by day, a window of CHAIN_W
+ * days holding at least CHAIN_K of them, overlapping windows joined, and
+ * at least one gap in the chain. */
+static void write_chains(struct gen *g)
+{
+	long chain_id = 0;
+
+	fputs("chain_id,entity,intel_id\n", g->chains_out);
+	for (size_t k = 0; k < g->nplants; k++) {
+		const struct plant *p = &g->plants[k];
+		long m[PLANT_MAX];
+		int n = 0, lo = 0, clo = 0, chi = -1, open = 0;
+
+		for (int i = 0; i < p->n; i++) { /* flagged ones, by day */
+			long x = p->member[i];
+			int at;
+
+			if (!g->recs[x].cse)
+				continue;
+			at = n++;
+			while (at > 0 && cmp_member(g, m[at - 1], x) > 0) {
+				m[at] = m[at - 1];
+				at--;
+			}
+			m[at] = x;
+		}
+		for (int j = 0; j <= n; j++) {
+			int flush = j == n;
+
+			if (!flush) {
+				while (g->recs[m[j]].day - g->recs[m[lo]].day > CHAIN_W)
+					lo++;
+				if (j - lo + 1 < CHAIN_K)
+					continue;
+				if (open && lo <= chi) {
+					chi = j;
+					continue;
+				}
+			}
+			if (open) {
+				int gaps = 0;
+
+				for (int q = clo; q <= chi; q++)
+					gaps += strcmp(status_of(g, m[q]), "gap") == 0;
+				if (gaps)
+					chain_id++;
+				for (int q = clo; q <= chi && gaps; q++)
+					fprintf(g->chains_out, "%ld,%s,INT-%06ld\n",
+						chain_id, p->entity, m[q] + 1);
+			}
+			open = !flush;
+			clo = lo;
+			chi = j;
+		}
 	}
 }
 
@@ -1064,9 +1618,11 @@ static void write_labels(struct gen *g)
 static void usage(FILE *fp)
 {
 	fputs("usage: corpus-gen --records N --seed S --as-of YYYY-MM-DD "
-	      "--out DIR [--bad-rows K]\n"
-	      "Writes DIR/intel.csv, DIR/actions.csv, DIR/labels.csv (and "
-	      "DIR/bad_rows.csv with --bad-rows).\n"
+	      "--out DIR [--bad-rows K] [--links]\n"
+	      "Writes DIR/intel.csv, DIR/actions.csv, DIR/labels.csv, "
+	      "DIR/plants.csv and DIR/chains.csv\n"
+	      "(and DIR/bad_rows.csv with --bad-rows, DIR/links.csv with "
+	      "--links).\n"
 	      "Exit codes: 0 ok, 2 usage error, 5 I/O error.\n",
 	      fp);
 }
@@ -1127,6 +1683,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(a, "--links") == 0) {
+			g.links = 1;
+			continue;
+		}
 		if (v == NULL) {
 			fprintf(stderr, "corpus-gen: option '%s' needs a value\n", a);
 			usage(stderr);
@@ -1174,6 +1734,8 @@ int main(int argc, char **argv)
 	g.seed = (uint64_t)seed;
 	g.rng.s = g.seed;
 	g.brng.s = g.seed ^ 0x6261645F726F7773ULL; /* "bad_rows" */
+	g.crng.s = g.seed ^ 0x636861696E730000ULL; /* "chains" */
+	g.lrng.s = g.seed ^ 0x6C696E6B73000000ULL; /* "links" */
 	if (mkdir(g.out, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "corpus-gen: %s: %s\n", g.out, strerror(errno));
 		return EXIT_IO;
@@ -1191,13 +1753,23 @@ int main(int argc, char **argv)
 		if (g.bad)
 			fputs("line,reason_prefix\n", g.bad);
 	}
-	if (!g.intel || !g.actions || !g.labels || (g.bad_rows > 0 && !g.bad)) {
+	g.plants_out = open_out(g.out, "plants.csv");
+	g.chains_out = open_out(g.out, "chains.csv");
+	if (g.links)
+		g.links_out = open_out(g.out, "links.csv");
+	if (!g.intel || !g.actions || !g.labels || (g.bad_rows > 0 && !g.bad) ||
+	    !g.plants_out || !g.chains_out || (g.links && !g.links_out)) {
 		rc = EXIT_IO;
 		goto out;
 	}
+	fputs("group,design,kind,entity,intel_id,written\n", g.plants_out);
 	plan_records(&g);
+	plan_plants(&g);
 	write_records(&g);
 	write_labels(&g);
+	if (g.links)
+		write_links(&g);
+	write_chains(&g);
 out:
 	if (close_out(g.intel, "intel.csv") != 0)
 		rc = EXIT_IO;
@@ -1207,6 +1779,13 @@ out:
 		rc = EXIT_IO;
 	if (close_out(g.bad, "bad_rows.csv") != 0)
 		rc = EXIT_IO;
+	if (close_out(g.plants_out, "plants.csv") != 0)
+		rc = EXIT_IO;
+	if (close_out(g.chains_out, "chains.csv") != 0)
+		rc = EXIT_IO;
+	if (close_out(g.links_out, "links.csv") != 0)
+		rc = EXIT_IO;
+	free(g.plants);
 	free(g.recs);
 	free(g.text.p);
 	free(g.row.p);
