@@ -330,7 +330,7 @@ static void print_summary(const struct gs_run *run,
 		"  rejected         %lu\n"
 		"  unknown intel id %lu\n"
 		"  before the log   %lu\n"
-		"chains             %zu\n"
+		"chains             %zu (found among %zu flagged in %.1f ms)\n"
 		"isolated pairs     %zu\n",
 		c->records_read, c->rejected, c->assessed, c->flagged,
 		c->by_status[GS_STATUS_ACTIONED], c->by_status[GS_STATUS_LATE],
@@ -338,7 +338,8 @@ static void print_summary(const struct gs_run *run,
 		c->by_status[GS_STATUS_INDETERMINATE], c->suppressed_only,
 		c->language, c->actions_read, c->actions_rejected,
 		c->actions_unknown_intel, c->actions_before_log,
-		run->chains.nchains, run->chains.isolated_pairs);
+		run->chains.nchains, run->nflagged, run->chains_seconds * 1e3,
+		run->chains.isolated_pairs);
 	for (size_t i = 0; i < run->nlimits && i < 20; i++)
 		fprintf(stderr,
 			"gapscan: %s:%ld: rule \"%s\" hit a PCRE2 resource limit "

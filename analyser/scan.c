@@ -934,8 +934,13 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	run->counts.intel_bytes = gs_ingest_offset(in);
 	if (cfg->links_path && (rc = load_links(cfg, run, err)) < 0)
 		goto out;
-	gs_chains_find(run, cfg->profile->chain_min_records,
-		       cfg->profile->chain_window_days, &run->chains);
+	{
+		double tc = now_seconds();
+
+		gs_chains_find(run, cfg->profile->chain_min_records,
+			       cfg->profile->chain_window_days, &run->chains);
+		run->chains_seconds = now_seconds() - tc;
+	}
 	if (cfg->timings) {
 		run->timings = pl.timings;
 		run->ntimings = gs_rules_count(cfg->rules);

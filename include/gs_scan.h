@@ -150,6 +150,7 @@ struct gs_run {
 	long as_of;
 	int sla_days; /* effective default SLA */
 	struct gs_chain_set chains; /* repeat intelligence (gs_chains.h) */
+	double chains_seconds;      /* time spent finding them */
 	struct gs_rule_timing *timings; /* per rule, summed over threads, when
 					   cfg->timings; else NULL */
 	size_t ntimings;

@@ -97,6 +97,12 @@ def main():
         env = dict(os.environ, LC_ALL="C")
         rows.append(bench("LC_ALL=C grep -c -E -i", ["grep", "-c", "-E", "-i", "-f", pats, intel],
                           size, n, env=env, ok_codes=(0, 1)))
+        # one more (unmeasured) run for what the summary says: chains cost
+        r = subprocess.run([a for a in scan_argv([]) if a != "--quiet"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in r.stderr.splitlines():
+            if line.startswith(("  flagged", "chains", "isolated pairs")):
+                print("  summary:", line.strip())
         if g:
             for r in rows:
                 if r and r is not g and not r["name"].startswith("gapscan"):
