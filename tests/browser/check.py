@@ -284,6 +284,13 @@ def dom(path, db, run):
         if payload not in excerpt:
             fail("XSS-1 excerpt %r does not show %r as text"
                  % (excerpt, payload))
+    # repeat intelligence comes straight after the headline figures
+    sections = [a.get("id") for tag, a in d.tags if tag == "section"]
+    if "headline" not in sections or "chains" not in sections or \
+            sections.index("chains") != sections.index("headline") + 1:
+        fail("section#chains does not follow section#headline: %r" % sections)
+    if "Repeat intelligence" not in d.by_id.get("chains", ""):
+        fail("section#chains has no 'Repeat intelligence' heading")
     if d.by_id.get("marking-top") != d.by_id.get("marking-bottom") or \
             not d.by_id.get("marking-top"):
         fail("security marking missing at top or bottom")
