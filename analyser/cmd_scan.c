@@ -340,6 +340,15 @@ static void print_summary(const struct gs_run *run,
 		c->actions_unknown_intel, c->actions_before_log,
 		run->chains.nchains, run->nflagged, run->chains_seconds * 1e3,
 		run->chains.isolated_pairs);
+	for (size_t i = 0; i < run->nrejects && i < 10; i++)
+		fprintf(stderr, "gapscan: %s:%ld: rejected: %s\n",
+			run->rejects[i].file, run->rejects[i].line,
+			run->rejects[i].reason);
+	if (run->nrejects > 10)
+		fprintf(stderr,
+			"gapscan: ... and %zu more rejected rows "
+			"(--rejects FILE lists them all)\n",
+			run->nrejects - 10);
 	for (size_t i = 0; i < run->nlimits && i < 20; i++)
 		fprintf(stderr,
 			"gapscan: %s:%ld: rule \"%s\" hit a PCRE2 resource limit "

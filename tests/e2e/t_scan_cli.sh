@@ -59,6 +59,13 @@ if [ -w /dev/full ]; then
 	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet > /dev/full 2>/dev/null; rc=$?; set -e
 	expect_eq "/dev/full exit" "$rc" 5
 fi
+# rejected rows are explained on stderr with file and line (the first 10)
+$CORPUS_GEN --records 2000 --seed 3 --as-of 2026-11-01 --out "$TMP/bad" --bad-rows 12 >/dev/null
+$G scan --intel "$TMP/bad/intel.csv" --actions "$TMP/bad/actions.csv" --as-of 2026-11-01 --out /dev/null 2>"$TMP/err"
+expect_eq "reject lines on stderr" "$(grep -c "^gapscan: $TMP/bad/intel.csv:[0-9]*: rejected: " "$TMP/err")" 10
+grep -q '^gapscan: ... and 2 more rejected rows (--rejects FILE lists them all)$' "$TMP/err" || fail "reject tail"
+first=$(tail -n +2 "$TMP/bad/bad_rows.csv" | head -1 | cut -d, -f1)
+grep -q "intel.csv:$first: rejected: " "$TMP/err" || fail "first reject line $first"
 # --out naming a device writes to it in place: never renames a file over it
 if [ -c /dev/full ]; then
 	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet --out /dev/full 2>"$TMP/err"; rc=$?; set -e
