@@ -1,8 +1,9 @@
 /*
  * match.c - runs a compiled rule pack over one record's text fields.
  *
- * Per field: a vectorscan scan (prefilter.h) says which patterns could
- * match; PCRE2 confirms only those (all of them when the prefilter is off)
+ * Per field: a vectorscan scan for the patterns' literal factors (and a
+ * regex prefilter for patterns without any, prefilter.h) says which
+ * patterns could match; PCRE2 confirms only those (all of them when the prefilter is off)
  * and gives exact spans. Then, per hit: `all` patterns must start within
  * `window` bytes of it, an `exclude` match in the same sentence marks it
  * excluded, and context cues (NegEx/ConText style) whose scope covers it
@@ -29,6 +30,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "factors.h"
 #include "gs_match.h"
 #include "gs_util.h"
 #include "prefilter.h"
@@ -75,9 +77,10 @@ struct gs_matcher {
 	pcre2_match_context *mctx;
 
 	const struct gs_prefilter *pf;
-	hs_scratch_t *scratch;
+	hs_scratch_t *scratch; /* for both databases */
 	int use_pf;
 	unsigned char *fired; /* [pf->nids] for the current field */
+	unsigned char *rule_fired; /* [nrules]: a rule pattern of it fired */
 
 	int timings_on;
 	struct gs_rule_timing *timings; /* [nrules] */
@@ -185,8 +188,11 @@ struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 	m->pf = rules->prefilter;
 	if (m->pf != NULL) {
 		m->fired = xcalloc(m->pf->nids ? m->pf->nids : 1, 1);
-		if (m->pf->db != NULL &&
-		    hs_alloc_scratch(m->pf->db, &m->scratch) != HS_SUCCESS) {
+		m->rule_fired = xcalloc(rules->nrules ? rules->nrules : 1, 1);
+		if ((m->pf->db != NULL &&
+		     hs_alloc_scratch(m->pf->db, &m->scratch) != HS_SUCCESS) ||
+		    (m->pf->lit_db != NULL &&
+		     hs_alloc_scratch(m->pf->lit_db, &m->scratch) != HS_SUCCESS)) {
 			fprintf(stderr, "gapscan: out of memory (vectorscan scratch)\n");
 			abort();
 		}
@@ -207,6 +213,7 @@ void gs_match_free(struct gs_matcher *m)
 	pcre2_jit_stack_free(m->jit);
 	hs_free_scratch(m->scratch);
 	free(m->fired);
+	free(m->rule_fired);
 	free(m->timings);
 	free(m->sents);
 	free(m->cues);
@@ -874,15 +881,66 @@ static int rule_applies(const struct gs_rule *rule, const char *name)
 	return 0;
 }
 
+static void fire(struct gs_matcher *m, unsigned id)
+{
+	unsigned r = m->pf->id_rule[id];
+
+	m->fired[id] = 1;
+	if (r != GS_PREFILTER_NO_RULE)
+		m->rule_fired[r] = 1;
+}
+
+/* A regex prefilter matched: the patterns it stands for fire. */
 static int on_hs_match(unsigned int id, unsigned long long from,
 		       unsigned long long to, unsigned int flags, void *ctx)
 {
-	unsigned char *fired = ctx;
+	struct gs_matcher *m = ctx;
+	const struct gs_prefilter *pf = m->pf;
 
 	(void)from;
 	(void)to;
 	(void)flags;
-	fired[id] = 1;
+	for (unsigned k = pf->rx_first[id]; k < pf->rx_first[id + 1]; k++)
+		fire(m, pf->rx_ids[k]);
+	return 0;
+}
+
+/* A factor literal was found: every pattern it belongs to fires. */
+static int on_lit_match(unsigned int id, unsigned long long from,
+			unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct gs_matcher *m = ctx;
+	const struct gs_prefilter *pf = m->pf;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	for (unsigned k = pf->lit_first[id]; k < pf->lit_first[id + 1]; k++)
+		fire(m, pf->lit_ids[k]);
+	return 0;
+}
+
+/* Fills m->fired for the current field. */
+static int prefilter_field(struct gs_matcher *m)
+{
+	const struct gs_prefilter *pf = m->pf;
+
+	if (pf->fold_hazard && gs_factors_fold_hazard(m->text, m->len)) {
+		/* PCRE2 folds these onto 's' and 'k': factors may miss */
+		memset(m->fired, 1, pf->nids);
+		memset(m->rule_fired, 1, m->rules->nrules);
+		return 0;
+	}
+	memset(m->fired, 0, pf->nids);
+	memset(m->rule_fired, 0, m->rules->nrules);
+	if (pf->lit_db != NULL &&
+	    hs_scan(pf->lit_db, m->text, (unsigned)m->len, 0, m->scratch,
+		    on_lit_match, m) != HS_SUCCESS)
+		return -1;
+	if (pf->db != NULL &&
+	    hs_scan(pf->db, m->text, (unsigned)m->len, 0, m->scratch,
+		    on_hs_match, m) != HS_SUCCESS)
+		return -1;
 	return 0;
 }
 
@@ -966,24 +1024,23 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 					  texts[f].name ? texts[f].name : "", bad);
 			goto out;
 		}
-		if (m->use_pf) {
-			memset(m->fired, 0, m->pf->nids);
-			if (m->pf->db != NULL &&
-			    hs_scan(m->pf->db, m->text, (unsigned)m->len, 0,
-				    m->scratch, on_hs_match,
-				    m->fired) != HS_SUCCESS) {
-				rc = gs_error_set(err, GS_ERR_RULE, NULL, 0, 0,
-						  "vectorscan scan failed on field '%s'",
-						  texts[f].name ? texts[f].name : "");
-				goto out;
-			}
+		if (m->use_pf && prefilter_field(m) < 0) {
+			rc = gs_error_set(err, GS_ERR_RULE, NULL, 0, 0,
+					  "vectorscan scan failed on field '%s'",
+					  texts[f].name ? texts[f].name : "");
+			goto out;
 		}
 		for (unsigned r = 0; r < rules->nrules; r++) {
 			const struct gs_rule *rule = &rules->rules[r];
 			double t0 = 0;
 
-			if (rule->info.disabled ||
-			    !rule_applies(rule, texts[f].name))
+			if (rule->info.disabled)
+				continue;
+			/* no pattern of it can match here: nothing to do */
+			if (m->use_pf && !m->rule_fired[r] &&
+			    !m->pf->rule_always[r])
+				continue;
+			if (!rule_applies(rule, texts[f].name))
 				continue;
 			if (m->timings_on)
 				t0 = now_seconds();

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "factors.h"
 #include "gs_util.h"
 #include "prefilter.h"
 
@@ -21,7 +22,15 @@ static void prefilter_free(void *p)
 	if (pf == NULL)
 		return;
 	hs_free_database(pf->db);
+	hs_free_database(pf->lit_db);
 	free(pf->always);
+	free(pf->factored);
+	free(pf->lit_first);
+	free(pf->lit_ids);
+	free(pf->rx_first);
+	free(pf->rx_ids);
+	free(pf->id_rule);
+	free(pf->rule_always);
 	free(pf->rule_base);
 	free(pf);
 }
@@ -29,6 +38,14 @@ static void prefilter_free(void *p)
 /* One expression waiting to be compiled. */
 struct pf_expr {
 	const char *src;
+	unsigned flags;
+	unsigned id;
+};
+
+/* One factor literal and the pattern id it fires. */
+struct pf_lit {
+	const char *s;
+	size_t len;
 	unsigned flags;
 	unsigned id;
 };
@@ -44,8 +61,49 @@ static void add_expr(struct pf_expr *v, size_t *n, const char *src,
 	(*n)++;
 }
 
-/* Compiles v[0..n); a pattern vectorscan rejects is marked always-confirm
- * and dropped, and the rest is compiled again. */
+static int cmp_expr(const void *a, const void *b)
+{
+	const struct pf_expr *x = a, *y = b;
+	int c;
+
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	c = strcmp(x->src, y->src);
+	if (c != 0)
+		return c;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return 0;
+}
+
+/* Sorts v[0..n) and keeps one expression per distinct (flags, source):
+ * pf->rx_first / rx_ids map the kept expression i (its id becomes i) to
+ * the pattern ids it stands for. Returns the number kept. */
+static size_t group_exprs(struct gs_prefilter *pf, struct pf_expr *v,
+			  size_t n)
+{
+	size_t nx = 0;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_expr);
+	pf->rx_first = xcalloc(n + 1, sizeof(*pf->rx_first));
+	pf->rx_ids = xcalloc(n ? n : 1, sizeof(*pf->rx_ids));
+	for (size_t i = 0; i < n; i++) {
+		pf->rx_ids[i] = v[i].id;
+		if (i > 0 && v[i].flags == v[nx - 1].flags &&
+		    strcmp(v[i].src, v[nx - 1].src) == 0)
+			continue;
+		pf->rx_first[nx] = (unsigned)i;
+		v[nx] = v[i];
+		v[nx].id = (unsigned)nx;
+		nx++;
+	}
+	pf->rx_first[nx] = (unsigned)n;
+	return nx;
+}
+
+/* Compiles v[0..n) (ids: regex indexes); a pattern vectorscan rejects is
+ * marked always-confirm and dropped, and the rest is compiled again. */
 static int compile_all(struct gs_prefilter *pf, struct pf_expr *v, size_t n,
 		       struct gs_error *err)
 {
@@ -76,8 +134,9 @@ static int compile_all(struct gs_prefilter *pf, struct pf_expr *v, size_t n,
 			goto out;
 		}
 		/* drop the rejected expression: PCRE2 always confirms it */
-		pf->always[v[cerr->expression].id] = 1;
-		pf->nalways++;
+		for (unsigned k = pf->rx_first[v[cerr->expression].id];
+		     k < pf->rx_first[v[cerr->expression].id + 1]; k++)
+			pf->always[pf->rx_ids[k]] = 1;
 		memmove(&v[cerr->expression], &v[cerr->expression + 1],
 			(n - (size_t)cerr->expression - 1) * sizeof(*v));
 		n--;
@@ -93,15 +152,104 @@ out:
 	return rc;
 }
 
+static int cmp_lit(const void *a, const void *b)
+{
+	const struct pf_lit *x = a, *y = b;
+	int c;
+
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	c = memcmp(x->s, y->s, x->len);
+	if (c != 0)
+		return c;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return 0;
+}
+
+/* Sorts v[0..n) and groups equal literals: pf->nlits unique literals,
+ * literal i at v[first[i]], its pattern ids in pf->lit_ids. */
+static void group_lits(struct gs_prefilter *pf, struct pf_lit *v, size_t n,
+		       size_t **first)
+{
+	size_t nl = 0, nid = 0;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_lit);
+	*first = xcalloc(n + 1, sizeof(**first));
+	pf->lit_first = xcalloc(n + 1, sizeof(*pf->lit_first));
+	pf->lit_ids = xcalloc(n ? n : 1, sizeof(*pf->lit_ids));
+	for (size_t i = 0; i < n; i++) {
+		int same = i > 0 && v[i].flags == v[i - 1].flags &&
+			   v[i].len == v[i - 1].len &&
+			   memcmp(v[i].s, v[i - 1].s, v[i].len) == 0;
+
+		if (!same) {
+			(*first)[nl] = i;
+			pf->lit_first[nl] = (unsigned)nid;
+			nl++;
+		}
+		if (same && v[i].id == v[i - 1].id)
+			continue;
+		pf->lit_ids[nid++] = v[i].id;
+	}
+	pf->lit_first[nl] = (unsigned)nid;
+	pf->nlits = nl;
+}
+
+/* Compiles the unique literals (v[first[i]], i < pf->nlits) into
+ * pf->lit_db. */
+static int compile_lits(struct gs_prefilter *pf, const struct pf_lit *v,
+			const size_t *first, struct gs_error *err)
+{
+	size_t n = pf->nlits;
+	const char **exprs = xcalloc(n ? n : 1, sizeof(*exprs));
+	size_t *lens = xcalloc(n ? n : 1, sizeof(*lens));
+	unsigned *flags = xcalloc(n ? n : 1, sizeof(*flags));
+	unsigned *ids = xcalloc(n ? n : 1, sizeof(*ids));
+	hs_database_t *db = NULL;
+	hs_compile_error_t *cerr = NULL;
+	int rc = 0;
+
+	if (n == 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		exprs[i] = v[first[i]].s;
+		lens[i] = v[first[i]].len;
+		flags[i] = v[first[i]].flags;
+		ids[i] = (unsigned)i;
+	}
+	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n,
+				 HS_MODE_BLOCK, NULL, &db,
+				 &cerr) != HS_SUCCESS) {
+		rc = gs_error_set(err, GS_ERR_RULE, NULL, 0, 0,
+				  "vectorscan literal prefilter: %s",
+				  cerr ? cerr->message : "compile failed");
+		goto out;
+	}
+	pf->lit_db = db;
+out:
+	hs_free_compile_error(cerr);
+	free(exprs);
+	free(lens);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
 /*
- * Compiling the database takes a second or two, more than scanning a whole
- * month's export; the result depends only on the expressions, their flags
- * and ids and the vectorscan version. So it is cached, serialized, under
- * $GAPSCAN_CACHE (else $XDG_CACHE_HOME/gapscan, else ~/.cache/gapscan) in a
- * file named by the SHA-256 of exactly those inputs. A missing, unreadable
- * or corrupt cache file is simply rebuilt; GAPSCAN_CACHE=off disables it.
+ * Compiling the databases can take a second or two, more than scanning a
+ * whole month's export; the result depends only on the expressions and
+ * literals, their flags and ids and the vectorscan version. So it is
+ * cached, serialized, under $GAPSCAN_CACHE (else $XDG_CACHE_HOME/gapscan,
+ * else ~/.cache/gapscan) in a file named by the SHA-256 of exactly those
+ * inputs. A missing, unreadable or corrupt cache file is simply rebuilt;
+ * GAPSCAN_CACHE=off disables it.
  */
-#define CACHE_MAGIC "GSPF1\n"
+#define CACHE_MAGIC "GSPF2\n"
+#define CACHE_DB_MAX (1u << 30)
 
 static int cache_dir(char *out, size_t n)
 {
@@ -122,8 +270,9 @@ static int cache_dir(char *out, size_t n)
 	return 0;
 }
 
-static void cache_key(const struct pf_expr *v, size_t n, size_t nids,
-		      char hex[65])
+static void cache_key(const struct pf_expr *v, size_t n,
+		      const struct pf_lit *lits, const size_t *first,
+		      const struct gs_prefilter *pf, char hex[65])
 {
 	struct gs_sha256 s;
 	char num[64];
@@ -131,91 +280,160 @@ static void cache_key(const struct pf_expr *v, size_t n, size_t nids,
 	gs_sha256_init(&s);
 	gs_sha256_update(&s, CACHE_MAGIC, strlen(CACHE_MAGIC));
 	gs_sha256_update(&s, hs_version(), strlen(hs_version()) + 1);
-	snprintf(num, sizeof(num), "%zu %zu\n", n, nids);
+	snprintf(num, sizeof(num), "%zu %zu %zu\n", n, pf->nids, pf->nlits);
 	gs_sha256_update(&s, num, strlen(num));
 	for (size_t i = 0; i < n; i++) {
 		snprintf(num, sizeof(num), "%u %u ", v[i].flags, v[i].id);
 		gs_sha256_update(&s, num, strlen(num));
 		gs_sha256_update(&s, v[i].src, strlen(v[i].src) + 1);
 	}
+	for (size_t i = 0; i < pf->nlits; i++) {
+		const struct pf_lit *l = &lits[first[i]];
+
+		snprintf(num, sizeof(num), "%u %zu ", l->flags, l->len);
+		gs_sha256_update(&s, num, strlen(num));
+		gs_sha256_update(&s, l->s, l->len);
+	}
 	gs_sha256_hex(&s, hex);
+}
+
+/* Reads one serialized database (size 0: none). 0 ok, -1 bad. */
+static int read_db(FILE *fp, hs_database_t **db)
+{
+	uint64_t size = 0;
+	char *bytes = NULL;
+	int rc = -1;
+
+	*db = NULL;
+	if (fread(&size, sizeof(size), 1, fp) != 1 || size > CACHE_DB_MAX)
+		return -1;
+	if (size == 0)
+		return 0;
+	bytes = xmalloc(size);
+	if (fread(bytes, 1, size, fp) == size &&
+	    hs_deserialize_database(bytes, size, db) == HS_SUCCESS)
+		rc = 0;
+	free(bytes);
+	return rc;
 }
 
 static int cache_load(struct gs_prefilter *pf, const char *path)
 {
 	FILE *fp = fopen(path, "rb");
 	char magic[sizeof(CACHE_MAGIC) - 1];
-	uint64_t nids = 0, size = 0;
-	char *bytes = NULL;
-	hs_database_t *db = NULL;
+	unsigned char *always = NULL;
+	uint64_t nids = 0;
+	hs_database_t *db = NULL, *lit_db = NULL;
 	int rc = -1;
 
 	if (!fp)
 		return -1;
+	always = xcalloc(pf->nids ? pf->nids : 1, 1);
 	if (fread(magic, 1, sizeof(magic), fp) != sizeof(magic) ||
 	    memcmp(magic, CACHE_MAGIC, sizeof(magic)) != 0 ||
 	    fread(&nids, sizeof(nids), 1, fp) != 1 || nids != pf->nids ||
-	    fread(pf->always, 1, pf->nids, fp) != pf->nids ||
-	    fread(&size, sizeof(size), 1, fp) != 1 || size == 0 ||
-	    size > (1u << 30))
+	    fread(always, 1, pf->nids, fp) != pf->nids ||
+	    read_db(fp, &db) < 0 || read_db(fp, &lit_db) < 0 ||
+	    (lit_db == NULL) != (pf->nlits == 0))
 		goto out;
-	bytes = xmalloc(size);
-	if (fread(bytes, 1, size, fp) != size ||
-	    hs_deserialize_database(bytes, size, &db) != HS_SUCCESS)
-		goto out;
+	memcpy(pf->always, always, pf->nids);
 	pf->db = db;
-	pf->nalways = 0;
-	for (size_t i = 0; i < pf->nids; i++)
-		pf->nalways += pf->always[i] != 0;
+	pf->lit_db = lit_db;
+	db = lit_db = NULL;
 	rc = 0;
 out:
-	if (rc < 0)
-		memset(pf->always, 0, pf->nids);
-	free(bytes);
+	hs_free_database(db);
+	hs_free_database(lit_db);
+	free(always);
 	fclose(fp);
 	return rc;
+}
+
+/* Writes one database (NULL: size 0). */
+static int write_db(FILE *fp, const hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t size = 0;
+	uint64_t s64;
+	int ok;
+
+	if (db != NULL &&
+	    hs_serialize_database(db, &bytes, &size) != HS_SUCCESS)
+		return 0;
+	s64 = size;
+	ok = fwrite(&s64, sizeof(s64), 1, fp) == 1 &&
+	     (size == 0 || fwrite(bytes, 1, size, fp) == size);
+	free(bytes);
+	return ok;
 }
 
 static void cache_store(const struct gs_prefilter *pf, const char *dir,
 			const char *path)
 {
-	char *bytes = NULL, tmp[4300];
-	size_t size = 0;
-	uint64_t n64 = pf->nids, s64;
+	char tmp[4300];
+	uint64_t n64 = pf->nids;
 	FILE *fp;
 	int fd, ok;
 
-	if (hs_serialize_database(pf->db, &bytes, &size) != HS_SUCCESS)
-		return;
-	s64 = size;
 	mkdir(dir, 0700);
 	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
 	fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(bytes);
+	if (fd < 0)
 		return;
-	}
 	fp = fdopen(fd, "wb");
 	ok = fp && fwrite(CACHE_MAGIC, 1, strlen(CACHE_MAGIC), fp) ==
 			   strlen(CACHE_MAGIC) &&
 	     fwrite(&n64, sizeof(n64), 1, fp) == 1 &&
 	     fwrite(pf->always, 1, pf->nids, fp) == pf->nids &&
-	     fwrite(&s64, sizeof(s64), 1, fp) == 1 &&
-	     fwrite(bytes, 1, size, fp) == size;
+	     write_db(fp, pf->db) && write_db(fp, pf->lit_db);
 	if (fp)
 		ok = (fclose(fp) == 0) && ok;
 	else
 		close(fd);
 	if (!ok || rename(tmp, path) != 0)
 		unlink(tmp);
-	free(bytes);
+}
+
+/* Factors of the pattern with the given id: its literals go to *lits, or,
+ * without factors, the pattern goes to the regex list v. */
+static void add_pattern(struct gs_prefilter *pf, const char *src,
+			int case_sensitive, size_t id,
+			struct gs_factors *fs, struct pf_expr *v, size_t *n,
+			struct pf_lit **lits, size_t *nlits, size_t *lits_cap)
+{
+	struct gs_factors *f = &fs[id];
+
+	if (!gs_factors_compute(src, !case_sensitive, f)) {
+		add_expr(v, n, src, case_sensitive, id);
+		return;
+	}
+	pf->factored[id] = 1;
+	if (f->caseless)
+		pf->fold_hazard = 1;
+	for (size_t i = 0; i < f->n; i++) {
+		struct pf_lit *l;
+
+		if (*nlits == *lits_cap) {
+			*lits_cap = *lits_cap ? *lits_cap * 2 : 256;
+			*lits = xrealloc(*lits, *lits_cap * sizeof(**lits));
+		}
+		l = &(*lits)[(*nlits)++];
+		l->s = f->v[i].s;
+		l->len = f->v[i].len;
+		l->flags = HS_FLAG_SINGLEMATCH |
+			   (f->caseless ? HS_FLAG_CASELESS : 0);
+		l->id = (unsigned)id;
+	}
 }
 
 int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 {
 	struct gs_prefilter *pf = NULL;
 	struct pf_expr *v = NULL;
-	size_t n = 0;
+	struct gs_factors *fs = NULL;
+	struct pf_lit *lits = NULL;
+	size_t *first = NULL;
+	size_t n = 0, nlits = 0, lits_cap = 0;
 	size_t id = 0;
 	int rc = 0;
 
@@ -234,7 +452,9 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	id += rules->ncues;
 	pf->nids = id;
 	pf->always = xcalloc(id ? id : 1, 1);
+	pf->factored = xcalloc(id ? id : 1, 1);
 	v = xcalloc(id ? id : 1, sizeof(*v));
+	fs = xcalloc(id ? id : 1, sizeof(*fs));
 
 	for (size_t r = 0; r < rules->nrules; r++) {
 		const struct gs_rule *rule = &rules->rules[r];
@@ -242,31 +462,56 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 		int cs = rule->case_sensitive;
 
 		for (size_t j = 0; j < rule->npatterns; j++)
-			add_expr(v, &n, rule->patterns[j].src, cs, base + j);
+			add_pattern(pf, rule->patterns[j].src, cs, base + j,
+				    fs, v, &n, &lits, &nlits, &lits_cap);
 		base += rule->npatterns;
 		for (size_t j = 0; j < rule->nall; j++)
-			add_expr(v, &n, rule->all[j].src, cs, base + j);
+			add_pattern(pf, rule->all[j].src, cs, base + j, fs,
+				    v, &n, &lits, &nlits, &lits_cap);
 		base += rule->nall;
 		for (size_t j = 0; j < rule->nexclude; j++)
-			add_expr(v, &n, rule->exclude[j].src, cs, base + j);
+			add_pattern(pf, rule->exclude[j].src, cs, base + j,
+				    fs, v, &n, &lits, &nlits, &lits_cap);
 	}
 	for (size_t c = 0; c < rules->ncues; c++)
-		add_expr(v, &n, rules->cues[c].pat.src, 0, pf->cue_base + c);
+		add_pattern(pf, rules->cues[c].pat.src, 0, pf->cue_base + c,
+			    fs, v, &n, &lits, &nlits, &lits_cap);
+	group_lits(pf, lits, nlits, &first);
+	n = group_exprs(pf, v, n);
 
 	{
 		char dir[4096], path[4200], key[65];
 		int cached = cache_dir(dir, sizeof(dir)) == 0;
 
 		if (cached) {
-			cache_key(v, n, pf->nids, key);
+			cache_key(v, n, lits, first, pf, key);
 			snprintf(path, sizeof(path), "%s/%s.hsdb", dir, key);
 		}
-		if (!cached || n == 0 || cache_load(pf, path) < 0) {
+		if (!cached || (n == 0 && nlits == 0) ||
+		    cache_load(pf, path) < 0) {
 			rc = compile_all(pf, v, n, err);
+			if (rc == 0)
+				rc = compile_lits(pf, lits, first, err);
 			if (rc != 0)
 				goto out;
-			if (cached && pf->db)
+			if (cached && (pf->db || pf->lit_db))
 				cache_store(pf, dir, path);
+		}
+	}
+	pf->id_rule = xcalloc(pf->nids ? pf->nids : 1, sizeof(*pf->id_rule));
+	pf->rule_always = xcalloc(rules->nrules ? rules->nrules : 1, 1);
+	for (size_t i = 0; i < pf->nids; i++) {
+		pf->id_rule[i] = GS_PREFILTER_NO_RULE;
+		pf->nalways += pf->always[i] != 0;
+		pf->nfactored += pf->factored[i] != 0;
+	}
+	for (size_t r = 0; r < rules->nrules; r++) {
+		for (size_t j = 0; j < rules->rules[r].npatterns; j++) {
+			size_t i = pf->rule_base[r] + j;
+
+			pf->id_rule[i] = (unsigned)r;
+			if (pf->always[i])
+				pf->rule_always[r] = 1;
 		}
 	}
 	rules->prefilter = pf;
@@ -274,6 +519,11 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	pf = NULL;
 out:
 	prefilter_free(pf);
+	for (size_t i = 0; i < id; i++)
+		gs_factors_release(&fs[i]);
+	free(fs);
+	free(lits);
+	free(first);
 	free(v);
 	return rc;
 }

@@ -1,17 +1,25 @@
 /*
  * prefilter.h - the vectorscan prefilter in front of PCRE2 (matcher only).
  *
- * gs_match_prepare compiles every rule pattern, `all` and `exclude` pattern
- * and context cue of a loaded pack into ONE vectorscan block-mode database
- * (HS_FLAG_PREFILTER: a superset of the PCRE2 matches, so "did not fire"
- * proves "PCRE2 cannot match anywhere in this field"). The database is
- * stored in the pack (rules->prefilter, freed by rules->prefilter_free from
- * gs_rules_free) and is read-only afterwards, so matchers on several
- * threads share it; each matcher allocates its own hs_scratch.
+ * gs_match_prepare finds, for every rule pattern, `all` and `exclude`
+ * pattern and context cue of a loaded pack, its required literal factors
+ * (factors.h): strings one of which every match contains. All factors go
+ * into ONE literal vectorscan database; a pattern "fires" in a field when
+ * one of its factors occurs there. A rule pattern without usable factors
+ * goes into a second, regex database (HS_FLAG_PREFILTER: a superset of the
+ * PCRE2 matches). Either way "did not fire" proves "PCRE2 cannot match
+ * anywhere in this field". An `all`/`exclude` pattern or cue without
+ * factors is not prefiltered ("always confirm"): PCRE2 only runs it when a
+ * rule hit needs it, which is rarer than scanning it in every field.
+ *
+ * The databases are stored in the pack (rules->prefilter, freed by
+ * rules->prefilter_free from gs_rules_free) and are read-only afterwards,
+ * so matchers on several threads share them; each matcher allocates its
+ * own hs_scratch.
  *
  * Call it once, after gs_rules_load and before the first gs_match_new.
- * A pattern vectorscan rejects even in prefilter mode (\K, some
- * backreferences, ...) is marked "always confirm": PCRE2 runs on it for
+ * A rule pattern vectorscan rejects even in prefilter mode (some back
+ * references, ...) is marked "always confirm" too: PCRE2 runs on it for
  * every field, exactly as without a prefilter.
  */
 #ifndef GS_PREFILTER_H
@@ -23,14 +31,34 @@
 #include "gs_match.h"
 #include "rules_internal.h"
 
+#define GS_PREFILTER_NO_RULE 0xffffffffu
+
 struct gs_prefilter {
-	void *db;              /* hs_database_t *, NULL when no pattern compiled */
+	void *db;              /* hs_database_t *: regex prefilter of the rule
+				  patterns without factors, or NULL */
+	void *lit_db;          /* hs_database_t *: every factor, or NULL */
 	size_t nids;           /* pattern ids: rule patterns, all, exclude, cues */
-	unsigned char *always; /* [nids]: 1 = vectorscan rejected, always confirm */
+	unsigned char *always; /* [nids]: 1 = not prefiltered, always confirm */
+	unsigned char *factored; /* [nids]: 1 = fired by its factors */
 	size_t *rule_base;     /* [nrules]: id of rule r's first pattern; its
 				  all and exclude patterns follow */
 	size_t cue_base;       /* id of cue 0 */
 	size_t nalways;        /* how many ids are "always confirm" */
+	size_t nfactored;      /* how many ids are factored */
+	size_t nlits;          /* literals in lit_db (its ids 0..nlits-1) */
+	unsigned *lit_first;   /* [nlits + 1]: literal i fires the pattern ids
+				  lit_ids[lit_first[i] .. lit_first[i + 1]) */
+	unsigned *lit_ids;
+	unsigned *rx_first;    /* [regex ids + 1]: regex i fires the pattern ids
+				  rx_ids[rx_first[i] .. rx_first[i + 1]) (equal
+				  expressions are compiled once) */
+	unsigned *rx_ids;
+	unsigned *id_rule;     /* [nids]: the rule of a rule pattern id, else
+				  GS_PREFILTER_NO_RULE */
+	unsigned char *rule_always; /* [nrules]: 1 when a rule pattern of it
+				  is "always confirm" */
+	int fold_hazard;       /* 1 when some factor set is caseless: a field
+				  with U+017F / U+212A fires every pattern */
 };
 
 /* Builds the database into rules->prefilter (no-op when already built).
