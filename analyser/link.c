@@ -1,30 +1,50 @@
-/* link.c - the actions index (gs_link.h). */
+/*
+ * link.c - the actions index (gs_link.h).
+ *
+ * Laid out for size: a month's actions export can hold hundreds of
+ * thousands of rows. Action ids and cited intel ids live in a string arena,
+ * action types and units are interned (a handful of distinct values), and
+ * gs_link_finish sorts the citations by the hash of the intel id they cite:
+ * one array of id entries (hash, key, first, count) searched by binary
+ * search over the hash, and one flat array of action pointers grouped by id
+ * (compressed sparse rows). No hash table with slack, no per-id allocation.
+ */
 #include "gs_link.h"
 
+#include <assert.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gs_util.h"
 
-struct link_entry {
-	const struct gs_action **acts;
-	size_t n, cap;
-	int seen;
+struct cite {
+	uint64_t hash;
+	const char *key; /* arena copy of the cited intel id */
+	uint32_t action; /* index into actions */
+	uint32_t seq;    /* file order of the citation */
 };
 
-struct cite {
-	struct gs_action *action;
-	char *intel_id;
+struct id_entry {
+	uint64_t hash;
+	const char *key;
+	uint32_t start, n; /* into flat */
+	int seen;
 };
 
 struct gs_link {
 	const struct gs_profile *profile;
-	struct gs_map *by_intel; /* intel id -> struct link_entry */
-	struct gs_action **actions;
+	struct gs_arena arena;
+	struct gs_map *strings; /* interned action types and units */
+	struct gs_action *actions;
 	size_t nactions, cap;
-	struct cite *cites; /* every (action, id) pair in file order */
+	struct cite *cites;
 	size_t ncites, cites_cap;
+	struct id_entry *ids; /* sorted by hash, key; after finish */
+	size_t nids;
+	const struct gs_action **flat;
+	int finished;
 };
 
 struct gs_link *gs_link_new(const struct gs_profile *p)
@@ -32,70 +52,62 @@ struct gs_link *gs_link_new(const struct gs_profile *p)
 	struct gs_link *l = xcalloc(1, sizeof(*l));
 
 	l->profile = p;
-	l->by_intel = gs_map_new();
+	gs_arena_init(&l->arena);
+	l->strings = gs_map_new();
+	l->finished = 1;
 	return l;
 }
 
 void gs_link_free(struct gs_link *l)
 {
-	size_t i = 0;
-	void *v;
-
 	if (!l)
 		return;
-	while (gs_map_iter(l->by_intel, &i, NULL, &v)) {
-		struct link_entry *e = v;
-
-		free(e->acts);
-		free(e);
-	}
-	gs_map_free(l->by_intel);
-	for (i = 0; i < l->nactions; i++) {
-		free(l->actions[i]->action_id);
-		free(l->actions[i]->type);
-		free(l->actions[i]->unit);
-		free(l->actions[i]);
-	}
+	gs_arena_release(&l->arena);
+	gs_map_free(l->strings);
 	free(l->actions);
-	for (i = 0; i < l->ncites; i++)
-		free(l->cites[i].intel_id);
 	free(l->cites);
+	free(l->ids);
+	free(l->flat);
 	free(l);
 }
 
-static struct link_entry *entry(struct gs_link *l, const char *id, size_t n)
+static char *intern(struct gs_link *l, const char *s, size_t n)
 {
-	void **slot = gs_map_slot(l->by_intel, id, n, NULL);
-
-	if (!*slot)
-		*slot = xcalloc(1, sizeof(struct link_entry));
-	return *slot;
+	gs_map_slot(l->strings, s, n, NULL);
+	return (char *)gs_map_key(l->strings, s, n);
 }
 
 void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 {
-	struct gs_action *a = xcalloc(1, sizeof(*a));
 	const char *p = rec->intel_ids.ptr, *end = p + rec->intel_ids.len;
 	char sep = l->profile->actions.multi_sep;
+	struct gs_action *a;
+	size_t first = l->ncites;
+	uint32_t ai;
 
-	a->action_id = xstrndup(rec->action_id.ptr, rec->action_id.len);
-	a->type = xstrndup(rec->type.ptr, rec->type.len);
-	a->unit = xstrndup(rec->unit.ptr, rec->unit.len);
+	assert(l->nactions < UINT32_MAX && l->ncites < UINT32_MAX);
+	if (l->nactions == l->cap) {
+		l->cap = l->cap ? l->cap + l->cap / 2 : 1024;
+		l->actions = xrealloc(l->actions, l->cap * sizeof(*l->actions));
+	}
+	ai = (uint32_t)l->nactions++;
+	a = &l->actions[ai];
+	memset(a, 0, sizeof(*a));
+	a->action_id = gs_arena_strndup(&l->arena, rec->action_id.ptr,
+					rec->action_id.len);
+	a->type = intern(l, rec->type.ptr, rec->type.len);
+	a->unit = intern(l, rec->unit.ptr, rec->unit.len);
 	a->line = rec->line;
 	a->day = rec->action_day;
 	a->qualifies = gs_profile_qualifies(l->profile, rec->type.ptr,
 					    rec->type.len, rec->rationale.ptr,
 					    rec->rationale.len);
-	if (l->nactions == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		l->actions = xrealloc(l->actions, l->cap * sizeof(*l->actions));
-	}
-	l->actions[l->nactions++] = a;
-
+	l->finished = 0;
 	while (p < end) {
 		const char *q = memchr(p, sep, (size_t)(end - p));
 		const char *s = p, *e = q ? q : end;
-		struct link_entry *en;
+		size_t n;
+		uint64_t h;
 		int dup = 0;
 
 		p = q ? q + 1 : end;
@@ -105,46 +117,130 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 			e--;
 		if (s == e)
 			continue;
-		en = entry(l, s, (size_t)(e - s));
+		n = (size_t)(e - s);
+		h = gs_hash64(s, n);
 		/* the same id twice in one action counts once */
-		for (size_t i = 0; i < en->n; i++)
-			dup |= en->acts[i] == a;
+		for (size_t i = first; i < l->ncites; i++)
+			dup |= l->cites[i].hash == h &&
+			       strlen(l->cites[i].key) == n &&
+			       memcmp(l->cites[i].key, s, n) == 0;
 		if (dup)
 			continue;
-		if (en->n == en->cap) {
-			en->cap = en->cap ? 2 * en->cap : 2;
-			en->acts = xrealloc(en->acts, en->cap * sizeof(*en->acts));
-		}
-		en->acts[en->n++] = a;
-		a->nintel++;
 		if (l->ncites == l->cites_cap) {
-			l->cites_cap = l->cites_cap ? 2 * l->cites_cap : 256;
+			l->cites_cap = l->cites_cap ? l->cites_cap + l->cites_cap / 2
+						    : 1024;
 			l->cites = xrealloc(l->cites,
 					    l->cites_cap * sizeof(*l->cites));
 		}
-		l->cites[l->ncites].action = a;
-		l->cites[l->ncites].intel_id = xstrndup(s, (size_t)(e - s));
+		l->cites[l->ncites].hash = h;
+		l->cites[l->ncites].key = gs_arena_strndup(&l->arena, s, n);
+		l->cites[l->ncites].action = ai;
+		l->cites[l->ncites].seq = (uint32_t)l->ncites;
 		l->ncites++;
+		a->nintel++;
 	}
+}
+
+static int cmp_cite(const void *x, const void *y)
+{
+	const struct cite *a = x, *b = y;
+	int c;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	c = strcmp(a->key, b->key);
+	if (c)
+		return c;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int cmp_seq(const void *x, const void *y)
+{
+	const struct cite *a = x, *b = y;
+
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+void gs_link_finish(struct gs_link *l)
+{
+	size_t k = 0;
+
+	if (l->finished)
+		return;
+	free(l->ids);
+	free(l->flat);
+	l->ids = NULL;
+	l->nids = 0;
+	qsort(l->cites, l->ncites, sizeof(*l->cites), cmp_cite);
+	for (size_t i = 0; i < l->ncites; i++) {
+		if (i == 0 || l->cites[i].hash != l->cites[i - 1].hash ||
+		    strcmp(l->cites[i].key, l->cites[i - 1].key) != 0)
+			l->nids++;
+	}
+	l->ids = xcalloc(l->nids + 1, sizeof(*l->ids));
+	l->flat = xcalloc(l->ncites + 1, sizeof(*l->flat));
+	for (size_t i = 0; i < l->ncites; i++) {
+		const struct cite *c = &l->cites[i];
+
+		if (i == 0 || c->hash != l->cites[i - 1].hash ||
+		    strcmp(c->key, l->cites[i - 1].key) != 0) {
+			k = i == 0 ? 0 : k + 1;
+			l->ids[k].hash = c->hash;
+			l->ids[k].key = c->key;
+			l->ids[k].start = (uint32_t)i;
+		}
+		l->ids[k].n++;
+		l->flat[i] = &l->actions[c->action];
+	}
+	/* back to file order, for the unknown-id findings */
+	qsort(l->cites, l->ncites, sizeof(*l->cites), cmp_seq);
+	l->finished = 1;
+}
+
+static const struct id_entry *lookup(const struct gs_link *l, const char *id,
+				     size_t n)
+{
+	uint64_t h = gs_hash64(id, n);
+	size_t lo = 0, hi = l->nids;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->ids[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->nids && l->ids[lo].hash == h; lo++) {
+		const char *k = l->ids[lo].key;
+
+		if (strncmp(k, id, n) == 0 && k[n] == '\0')
+			return &l->ids[lo];
+	}
+	return NULL;
 }
 
 size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
 		    const struct gs_action *const **out)
 {
-	const struct link_entry *e = gs_map_get(l->by_intel, id, n);
+	const struct id_entry *e;
 
-	if (!e) {
-		*out = NULL;
+	if (!l->finished)
+		gs_link_finish((struct gs_link *)l); /* single-threaded use */
+	e = lookup(l, id, n);
+	*out = NULL;
+	if (!e)
 		return 0;
-	}
-	*out = e->acts;
+	*out = l->flat + e->start;
 	return e->n;
 }
 
 void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n)
 {
-	struct link_entry *e = gs_map_get(l->by_intel, id, n);
+	struct id_entry *e;
 
+	gs_link_finish(l);
+	e = (struct id_entry *)lookup(l, id, n);
 	if (e)
 		e->seen = 1;
 }
@@ -156,18 +252,19 @@ size_t gs_link_count_unknown(struct gs_link *l,
 {
 	size_t count = 0;
 
+	gs_link_finish(l);
 	for (size_t i = 0; i < l->ncites; i++) {
-		struct cite *c = &l->cites[i];
-		const struct link_entry *e =
-			gs_map_get(l->by_intel, c->intel_id, strlen(c->intel_id));
+		const struct cite *c = &l->cites[i];
+		struct gs_action *a = &l->actions[c->action];
+		const struct id_entry *e = lookup(l, c->key, strlen(c->key));
 
 		if (e && e->seen)
 			continue;
-		if (!c->action->unknown)
+		if (!a->unknown)
 			count++;
-		c->action->unknown = 1;
+		a->unknown = 1;
 		if (cb)
-			cb(ctx, c->action, c->intel_id);
+			cb(ctx, a, c->key);
 	}
 	return count;
 }

@@ -76,6 +76,8 @@ struct pipeline {
 	unsigned long next_fill, next_match, next_merge;
 	int closing;
 	struct gs_rule_timing *timings; /* summed by workers at exit */
+	struct gs_arena **arenas; /* one per worker, owned by the run */
+	size_t next_arena;
 };
 
 static double now_seconds(void)
@@ -91,36 +93,14 @@ void gs_run_init(struct gs_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
-static void flagged_release(struct gs_flagged *f)
-{
-	free(f->id);
-	free(f->district);
-	free(f->unit);
-	free(f->grading);
-	free(f->priority);
-	free(f->subjects);
-	free(f->first_action_id);
-	free(f->first_action_type);
-	free(f->rules);
-	free(f->hits);
-	free(f->limit_rules);
-	for (size_t i = 0; i < f->nentities; i++)
-		free(f->entities[i]);
-	free(f->entities);
-	for (size_t i = 0; i < f->naction_ids; i++)
-		free(f->action_ids[i]);
-	free(f->action_ids);
-	for (size_t i = 0; i < f->ntext_refs; i++)
-		free(f->text_refs[i]);
-	free(f->text_refs);
-	free(f->excerpt);
-}
-
 void gs_run_release(struct gs_run *run)
 {
-	for (size_t i = 0; i < run->nflagged; i++)
-		flagged_release(&run->flagged[i]);
-	free(run->flagged);
+	free(run->flagged); /* their parts are in the arenas */
+	for (size_t i = 0; i < run->narenas; i++) {
+		gs_arena_release(run->arenas[i]);
+		free(run->arenas[i]);
+	}
+	free(run->arenas);
 	for (size_t i = 0; i < run->nrejects; i++) {
 		free(run->rejects[i].file);
 		free(run->rejects[i].reason);
@@ -147,6 +127,17 @@ void gs_run_release(struct gs_run *run)
 	free(run->intel.path);
 	free(run->actions.path);
 	gs_run_init(run);
+}
+
+struct gs_arena *gs_run_arena(struct gs_run *run)
+{
+	struct gs_arena *a = xmalloc(sizeof(*a));
+
+	gs_arena_init(a);
+	run->arenas = xrealloc(run->arenas,
+			       (run->narenas + 1) * sizeof(*run->arenas));
+	run->arenas[run->narenas++] = a;
+	return a;
 }
 
 /* Grows *arr (of elem size) to hold one more; returns the new element. */
@@ -286,8 +277,83 @@ static void find_text_refs(struct gs_flagged *f, const char *text, size_t n)
 	}
 }
 
+/* A worker's memory for what it keeps: an arena owned by the run, and an
+ * intern table for the short strings flagged records repeat (district,
+ * unit, grading, priority, action type). */
+struct wmem {
+	struct gs_arena *arena;
+	struct gs_map *intern;
+};
+
+static char *keep_str(struct wmem *w, char *s)
+{
+	char *k;
+
+	if (!s)
+		return NULL;
+	k = gs_arena_strndup(w->arena, s, strlen(s));
+	free(s);
+	return k;
+}
+
+static char *keep_interned(struct wmem *w, char *s)
+{
+	void **slot;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	slot = gs_map_slot(w->intern, s, n, NULL);
+	if (!*slot)
+		*slot = gs_arena_strndup(w->arena, s, n);
+	free(s);
+	return *slot;
+}
+
+static void *keep_array(struct wmem *w, void *p, size_t bytes)
+{
+	void *k;
+
+	if (!p)
+		return NULL;
+	k = gs_arena_alloc(w->arena, bytes);
+	memcpy(k, p, bytes);
+	free(p);
+	return k;
+}
+
+static char **keep_strv(struct wmem *w, char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = keep_str(w, v[i]);
+	return keep_array(w, v, n * sizeof(*v));
+}
+
+/* Moves a flagged record's malloc'd parts into the worker's arena. */
+static void flagged_compact(struct gs_flagged *f, struct wmem *w)
+{
+	f->id = keep_str(w, f->id);
+	f->district = keep_interned(w, f->district);
+	f->unit = keep_interned(w, f->unit);
+	f->grading = keep_interned(w, f->grading);
+	f->priority = keep_interned(w, f->priority);
+	f->subjects = keep_str(w, f->subjects);
+	f->first_action_id = keep_str(w, f->first_action_id);
+	f->first_action_type = keep_interned(w, f->first_action_type);
+	f->rules = keep_array(w, f->rules, f->nrules * sizeof(*f->rules));
+	f->hits = keep_array(w, f->hits, f->nhits * sizeof(*f->hits));
+	f->limit_rules = keep_array(w, f->limit_rules,
+				    f->nlimit * sizeof(*f->limit_rules));
+	f->entities = keep_strv(w, f->entities, f->nentities);
+	f->action_ids = keep_strv(w, f->action_ids, f->naction_ids);
+	f->text_refs = keep_strv(w, f->text_refs, f->ntext_refs);
+	f->excerpt = keep_str(w, f->excerpt);
+}
+
 static int process_record(const struct pipeline *pl, struct gs_matcher *m,
-			  struct gs_match_result *res, const struct slot *s,
+			  struct wmem *wm, struct gs_match_result *res,
+			  const struct slot *s,
 			  const char *arena, struct result *out,
 			  struct gs_error *err)
 {
@@ -453,6 +519,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 				add_entity(f, "subject", subj + i, j - i);
 			i = j + 1;
 		}
+		flagged_compact(f, wm);
 		out->flagged = f;
 	}
 	return 0;
@@ -463,8 +530,13 @@ static void *worker(void *arg)
 	struct pipeline *pl = arg;
 	struct gs_matcher *m = gs_match_new(pl->cfg->rules);
 	struct gs_match_result res;
+	struct wmem wm;
 
 	gs_match_result_init(&res);
+	pthread_mutex_lock(&pl->lock);
+	wm.arena = pl->arenas[pl->next_arena++];
+	pthread_mutex_unlock(&pl->lock);
+	wm.intern = gs_map_new();
 	if (pl->cfg->timings)
 		gs_match_enable_timings(m, 1);
 	pthread_mutex_lock(&pl->lock);
@@ -485,7 +557,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pl->lock);
 
 		for (size_t i = 0; i < b->n && !b->err_code; i++) {
-			int rc = process_record(pl, m, &res, &b->slots[i],
+			int rc = process_record(pl, m, &wm, &res, &b->slots[i],
 						b->arena.data, &b->results[i],
 						&b->err);
 
@@ -511,6 +583,7 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&pl->lock);
 	gs_match_result_release(&res);
 	gs_match_free(m);
+	gs_map_free(wm.intern);
 	return NULL;
 }
 
@@ -614,10 +687,7 @@ static void discard_batch(struct batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct result *r = &b->results[i];
 
-		if (r->flagged) {
-			flagged_release(r->flagged);
-			free(r->flagged);
-		}
+		free(r->flagged); /* its parts are in a run arena */
 		for (size_t k = 0; k < r->nlang; k++) {
 			free(r->lang[k].record_id);
 			free(r->lang[k].unit);
@@ -678,6 +748,29 @@ static void draw_progress(const struct gs_run *run, uint64_t done,
 			100.0 * (double)done / (double)total, eta);
 	if (final)
 		fputc('\n', stderr);
+}
+
+/* add_entity for a record already moved into an arena: the grown list is
+ * allocated in the arena too. */
+static void add_entity_kept(struct gs_arena *a, struct gs_flagged *f,
+			    const char *type, const char *v, size_t n)
+{
+	char buf[256];
+	size_t k = gs_chains_normalise(type, v, n, buf, sizeof(buf));
+	char **grown;
+
+	if (!k)
+		return;
+	for (size_t i = 0; i < f->nentities; i++) {
+		if (strcmp(f->entities[i], buf) == 0)
+			return;
+	}
+	grown = gs_arena_alloc(a, (f->nentities + 1) * sizeof(*grown));
+	if (f->nentities)
+		memcpy(grown, f->entities, f->nentities * sizeof(*grown));
+	grown[f->nentities] = gs_arena_strndup(a, buf, k);
+	f->entities = grown;
+	f->nentities++;
 }
 
 /* Adds the entities of a POLE links file to the flagged records it names.
@@ -759,7 +852,8 @@ static int load_links(const struct gs_scan_config *cfg, struct gs_run *run,
 
 			for (size_t k = 0; k <= type->len; k++)
 				t[k] = (char)tolower((unsigned char)type->ptr[k]);
-			add_entity(f, t, ref->ptr, ref->len);
+			add_entity_kept(run->arenas[0], f, t, ref->ptr,
+					ref->len);
 		}
 	}
 	rc = 0;
@@ -803,6 +897,7 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	link = gs_link_new(cfg->profile);
 	if ((rc = load_actions(cfg, link, run, err)) < 0)
 		goto out;
+	gs_link_finish(link);
 	if ((rc = gs_ingest_open(&in, cfg->intel_path, GS_INGEST_INTEL,
 				 cfg->profile, err)) < 0)
 		goto out;
@@ -830,6 +925,9 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 		pl.timings = xcalloc(gs_rules_count(cfg->rules) + 1,
 				     sizeof(*pl.timings));
 	tids = xcalloc((size_t)threads, sizeof(*tids));
+	pl.arenas = xcalloc((size_t)threads, sizeof(*pl.arenas));
+	for (int i = 0; i < threads; i++)
+		pl.arenas[i] = gs_run_arena(run);
 	for (int i = 0; i < threads; i++) {
 		if (pthread_create(&tids[i], NULL, worker, &pl) != 0)
 			break;
@@ -959,6 +1057,7 @@ out:
 			pthread_join(tids[i], NULL);
 	}
 	free(tids);
+	free(pl.arenas);
 	if (pl.batches) {
 		for (size_t i = 0; i < pl.nbatches; i++) {
 			discard_batch(&pl.batches[i]);

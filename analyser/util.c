@@ -2,6 +2,7 @@
  * owner-only atomic output files (gs_util.h). */
 #include "gs_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -132,6 +133,81 @@ int gs_buf_printf(struct gs_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* ---- gs_arena ---- */
+
+#define ARENA_CHUNK (256u << 10)
+
+struct gs_arena_chunk {
+	struct gs_arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+void gs_arena_init(struct gs_arena *a)
+{
+	a->chunks = NULL;
+	a->bytes = 0;
+}
+
+void gs_arena_release(struct gs_arena *a)
+{
+	while (a->chunks) {
+		struct gs_arena_chunk *c = a->chunks;
+
+		a->chunks = c->next;
+		free(c);
+	}
+	a->bytes = 0;
+}
+
+static char *arena_take(struct gs_arena *a, size_t n, size_t align)
+{
+	struct gs_arena_chunk *c = a->chunks;
+	size_t at;
+
+	if (c) {
+		at = (c->used + align - 1) & ~(align - 1);
+		if (at <= c->cap && c->cap - at >= n) {
+			c->used = at + n;
+			return c->data + at;
+		}
+	}
+	{
+		size_t cap = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->used = 0;
+		if (cap == ARENA_CHUNK || !a->chunks) {
+			c->next = a->chunks;
+			a->chunks = c;
+		} else { /* a big one-off: keep the current chunk in front */
+			c->next = a->chunks->next;
+			a->chunks->next = c;
+		}
+		a->bytes += cap;
+	}
+	c->used = n;
+	return c->data;
+}
+
+char *gs_arena_strndup(struct gs_arena *a, const char *s, size_t n)
+{
+	char *p = arena_take(a, n + 1, 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void *gs_arena_alloc(struct gs_arena *a, size_t size)
+{
+	void *p = arena_take(a, size ? size : 1, 8);
+
+	memset(p, 0, size);
+	return p;
+}
+
 /* ---- UTF-8 ---- */
 
 int gs_utf8_valid(const char *s, size_t n, size_t *bad)
@@ -212,17 +288,28 @@ uint64_t gs_hash64(const void *data, size_t n)
 
 /* ---- gs_map: open addressing, linear probing ---- */
 
+/* Keys live in chunks that never move, so a million keys cost their bytes
+ * and not a million mallocs. */
+#define MAP_CHUNK (64u << 10)
+
 struct map_entry {
-	char *key; /* NULL = empty */
-	size_t klen;
-	uint64_t hash;
+	const char *key; /* NULL = empty; points into a chunk */
+	uint32_t klen;
+	uint32_t hash32;
 	void *value;
+};
+
+struct map_chunk {
+	struct map_chunk *next;
+	size_t used, cap;
+	char data[];
 };
 
 struct gs_map {
 	struct map_entry *slots;
 	size_t cap; /* power of two */
 	size_t count;
+	struct map_chunk *chunks;
 };
 
 struct gs_map *gs_map_new(void)
@@ -238,10 +325,35 @@ void gs_map_free(struct gs_map *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slots[i].key);
+	while (m->chunks) {
+		struct map_chunk *c = m->chunks;
+
+		m->chunks = c->next;
+		free(c);
+	}
 	free(m->slots);
 	free(m);
+}
+
+static const char *map_keep(struct gs_map *m, const char *key, size_t n)
+{
+	struct map_chunk *c = m->chunks;
+	char *p;
+
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > MAP_CHUNK ? n + 1 : MAP_CHUNK;
+
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = m->chunks;
+		m->chunks = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, key, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
 }
 
 static size_t map_find(const struct gs_map *m, const char *key, size_t n,
@@ -252,7 +364,8 @@ static size_t map_find(const struct gs_map *m, const char *key, size_t n,
 	while (m->slots[i].key) {
 		const struct map_entry *e = &m->slots[i];
 
-		if (e->hash == h && e->klen == n && memcmp(e->key, key, n) == 0)
+		if (e->hash32 == (uint32_t)(h >> 32) && e->klen == n &&
+		    memcmp(e->key, key, n) == 0)
 			return i;
 		i = (i + 1) & (m->cap - 1);
 	}
@@ -271,7 +384,7 @@ static void map_grow(struct gs_map *m)
 
 		if (!old[i].key)
 			continue;
-		j = old[i].hash & (m->cap - 1);
+		j = gs_hash64(old[i].key, old[i].klen) & (m->cap - 1);
 		while (m->slots[j].key)
 			j = (j + 1) & (m->cap - 1);
 		m->slots[j] = old[i];
@@ -284,15 +397,16 @@ void **gs_map_slot(struct gs_map *m, const char *key, size_t n, int *inserted)
 	uint64_t h = gs_hash64(key, n);
 	size_t i;
 
+	assert(n <= UINT32_MAX);
 	if ((m->count + 1) * 4 > m->cap * 3)
 		map_grow(m);
 	i = map_find(m, key, n, h);
 	if (inserted)
 		*inserted = m->slots[i].key == NULL;
 	if (!m->slots[i].key) {
-		m->slots[i].key = xstrndup(key, n);
-		m->slots[i].klen = n;
-		m->slots[i].hash = h;
+		m->slots[i].key = map_keep(m, key, n);
+		m->slots[i].klen = (uint32_t)n;
+		m->slots[i].hash32 = (uint32_t)(h >> 32);
 		m->slots[i].value = NULL;
 		m->count++;
 	}
@@ -304,6 +418,13 @@ void *gs_map_get(const struct gs_map *m, const char *key, size_t n)
 	size_t i = map_find(m, key, n, gs_hash64(key, n));
 
 	return m->slots[i].key ? m->slots[i].value : NULL;
+}
+
+const char *gs_map_key(const struct gs_map *m, const char *key, size_t n)
+{
+	size_t i = map_find(m, key, n, gs_hash64(key, n));
+
+	return m->slots[i].key;
 }
 
 size_t gs_map_count(const struct gs_map *m)

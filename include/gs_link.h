@@ -16,7 +16,7 @@
 #include "gs_profile.h"
 
 struct gs_action {
-	char *action_id;
+	char *action_id; /* owned by the index (interned) */
 	char *type;
 	char *unit;
 	long line;
@@ -31,8 +31,14 @@ struct gs_link;
 struct gs_link *gs_link_new(const struct gs_profile *p);
 void gs_link_free(struct gs_link *l);
 
-/* Indexes an action (copied). */
+/* Indexes an action (copied). Pointers to actions are stable only after
+ * gs_link_finish. */
 void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec);
+
+/* Groups the citations by intel id. Call it after the last gs_link_add and
+ * before lookups from several threads (a lookup on an unfinished index
+ * finishes it, which is only safe single-threaded). */
+void gs_link_finish(struct gs_link *l);
 
 /* Actions citing intel id (n bytes): *out points to an array of pointers
  * owned by the index. Returns the count. */

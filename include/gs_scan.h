@@ -18,6 +18,7 @@
 #include "gs_error.h"
 #include "gs_profile.h"
 #include "gs_rules.h"
+#include "gs_util.h"
 
 struct gs_scan_config {
 	const char *intel_path;
@@ -54,6 +55,8 @@ struct gs_scan_hit {
 	int cue;   /* suppressing cue or -1 */
 };
 
+/* A flagged record. Its strings and arrays are owned by one of the run's
+ * arenas (gs_run_arena). */
 struct gs_flagged {
 	char *id;
 	long line;
@@ -154,12 +157,21 @@ struct gs_run {
 	struct gs_rule_timing *timings; /* per rule, summed over threads, when
 					   cfg->timings; else NULL */
 	size_t ntimings;
+	/* The strings and arrays of flagged records live in these arenas
+	 * (one per worker thread), freed by gs_run_release. */
+	struct gs_arena **arenas;
+	size_t narenas;
 	double started, finished; /* epoch seconds */
 	double seconds;           /* wall time of the scan */
 };
 
 void gs_run_init(struct gs_run *run);
+/* Frees everything, including the flagged records' strings and arrays,
+ * which must have come from gs_run_arena (or be NULL). */
 void gs_run_release(struct gs_run *run);
+/* A new arena owned by run: for the strings and arrays of flagged records
+ * (the scan's workers, and tests building runs by hand). */
+struct gs_arena *gs_run_arena(struct gs_run *run);
 
 /* Runs the scan. Returns 0, or a fatal error (GS_ERR_INPUT: a file cannot
  * be read or lacks a required column; GS_ERR_RULE). Bad rows are not fatal:

@@ -42,7 +42,8 @@ int gs_utf8_valid(const char *p, size_t n, size_t *bad);
 
 uint64_t gs_hash64(const void *p, size_t n);
 
-/* String-keyed hash map; keys are copied, values are caller's pointers. */
+/* String-keyed hash map; keys are copied into chunks owned by the map
+ * (stable until gs_map_free), values are the caller's pointers. */
 struct gs_map;
 struct gs_map *gs_map_new(void);
 void gs_map_free(struct gs_map *m); /* does not free values; accepts NULL */
@@ -50,10 +51,25 @@ void gs_map_free(struct gs_map *m); /* does not free values; accepts NULL */
  * (may be NULL) says which. The slot stays valid until the next insert. */
 void **gs_map_slot(struct gs_map *m, const char *key, size_t n, int *inserted);
 void *gs_map_get(const struct gs_map *m, const char *key, size_t n);
+/* The map's own copy of key (stable, NUL-terminated), or NULL if absent. */
+const char *gs_map_key(const struct gs_map *m, const char *key, size_t n);
 size_t gs_map_count(const struct gs_map *m);
 /* Iteration: i from 0; returns 0 at the end. */
 int gs_map_iter(const struct gs_map *m, size_t *i, const char **key,
 		void **value);
+
+/* A string arena: copies live in chunks that never move, freed together.
+ * For many small strings kept for a whole run (ids, excerpts). */
+struct gs_arena {
+	struct gs_arena_chunk *chunks;
+	size_t bytes; /* total held, for tests and the bench */
+};
+void gs_arena_init(struct gs_arena *a);
+void gs_arena_release(struct gs_arena *a);
+/* NUL-terminated copy of s[0..n), owned by the arena. */
+char *gs_arena_strndup(struct gs_arena *a, const char *s, size_t n);
+/* size bytes, 8-byte aligned, zeroed, owned by the arena. */
+void *gs_arena_alloc(struct gs_arena *a, size_t size);
 
 /* SHA-256 */
 struct gs_sha256 {

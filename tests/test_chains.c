@@ -15,28 +15,29 @@ static void add(const char *id, const char *date, enum gs_status st,
 		const char *entities, const char *actions, const char *refs)
 {
 	struct gs_flagged *f;
+	struct gs_arena *a = run.narenas ? run.arenas[0] : gs_run_arena(&run);
 	char buf[256], *tok, *save;
 
 	run.flagged = xrealloc(run.flagged, (run.nflagged + 1) * sizeof(*f));
 	f = &run.flagged[run.nflagged++];
 	memset(f, 0, sizeof(*f));
-	f->id = xstrdup(id);
+	f->id = gs_arena_strndup(a, id, strlen(id));
 	cr_assert_eq(gs_date_parse(date, strlen(date), GS_DATE_ISO,
 				   &f->logged_day, NULL),
 		     0);
 	f->status = st;
-	f->entities = xcalloc(8, sizeof(char *));
-	f->action_ids = xcalloc(8, sizeof(char *));
-	f->text_refs = xcalloc(8, sizeof(char *));
+	f->entities = gs_arena_alloc(a, 8 * sizeof(char *));
+	f->action_ids = gs_arena_alloc(a, 8 * sizeof(char *));
+	f->text_refs = gs_arena_alloc(a, 8 * sizeof(char *));
 	snprintf(buf, sizeof(buf), "%s", entities);
 	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save))
-		f->entities[f->nentities++] = xstrdup(tok);
+		f->entities[f->nentities++] = gs_arena_strndup(a, tok, strlen(tok));
 	snprintf(buf, sizeof(buf), "%s", actions);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		f->action_ids[f->naction_ids++] = xstrdup(tok);
+		f->action_ids[f->naction_ids++] = gs_arena_strndup(a, tok, strlen(tok));
 	snprintf(buf, sizeof(buf), "%s", refs);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		f->text_refs[f->ntext_refs++] = xstrdup(tok);
+		f->text_refs[f->ntext_refs++] = gs_arena_strndup(a, tok, strlen(tok));
 }
 
 static void members(const struct gs_chain *c, char *out, size_t n)
