@@ -833,8 +833,8 @@ static struct info parse_alt(struct parser *ps)
 	return acc;
 }
 
-static int compute(const char *src, int fold, struct gs_factors *out,
-		   int *saw_i)
+static int compute(const char *src, int fold, size_t min_len,
+		   struct gs_factors *out, int *saw_i)
 {
 	struct parser ps;
 	struct info in;
@@ -847,7 +847,7 @@ static int compute(const char *src, int fold, struct gs_factors *out,
 	in = parse_alt(&ps);
 	*saw_i = ps.saw_i;
 	ok = !ps.fail && at_end(&ps) && in.s.n > 0 &&
-	     sset_minlen(&in.s) >= GS_FACTORS_MIN_LEN;
+	     sset_minlen(&in.s) >= min_len && min_len > 0;
 	for (size_t i = 0; ok && i < in.s.n; i++)
 		for (size_t k = 0; k < in.s.v[i].len; k++)
 			if ((unsigned char)in.s.v[i].s[k] >= 0x80)
@@ -862,17 +862,18 @@ static int compute(const char *src, int fold, struct gs_factors *out,
 	return 1;
 }
 
-int gs_factors_compute(const char *src, int caseless, struct gs_factors *out)
+int gs_factors_compute(const char *src, int caseless, size_t min_len,
+		       struct gs_factors *out)
 {
 	int saw_i = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = compute(src, caseless, out, &saw_i);
+	r = compute(src, caseless, min_len, out, &saw_i);
 	if (saw_i) {
 		/* an inline (?i): caseless factors are a safe superset */
 		gs_factors_release(out);
-		r = compute(src, 1, out, &saw_i);
+		r = compute(src, 1, min_len, out, &saw_i);
 	}
 	return r;
 }

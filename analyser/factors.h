@@ -8,8 +8,8 @@
  * a literal matcher does far faster than a regex prefilter.
  *
  * Invariants of a computed set:
- * - every string is at least GS_FACTORS_MIN_LEN bytes, ASCII only, and no
- *   longer than GS_FACTORS_MAX_LEN;
+ * - every string is at least min_len bytes, ASCII only, and no longer
+ *   than GS_FACTORS_MAX_LEN;
  * - when f->caseless is 1 the strings are folded to lower case and must be
  *   searched ASCII-case-insensitively; then a field holding U+017F (long s)
  *   or U+212A (Kelvin sign), which PCRE2 folds to 's' and 'k', must be
@@ -24,9 +24,13 @@
 
 #include <stddef.h>
 
+/* Shortest factor worth it for a rule pattern: shorter ones fire in most
+ * fields. `all`/`exclude` patterns and cues only run where a rule already
+ * hit, so for them 2 bytes still beat a regex prefilter scan. */
 #define GS_FACTORS_MIN_LEN 3
+#define GS_FACTORS_MIN_LEN_LAZY 2
 #define GS_FACTORS_MAX_LEN 32
-#define GS_FACTORS_MAX_SET 64
+#define GS_FACTORS_MAX_SET 256
 
 struct gs_factor {
 	char *s; /* not NUL-terminated inside; s[len] is '\0' for printing */
@@ -41,8 +45,10 @@ struct gs_factors {
 
 /* Computes the factors of src, a pattern compiled with PCRE2_UTF and, when
  * caseless is 1, PCRE2_CASELESS. Returns 1 and fills *out (release it with
- * gs_factors_release) when a usable set exists, 0 when not (*out empty). */
-int gs_factors_compute(const char *src, int caseless, struct gs_factors *out);
+ * gs_factors_release) when a set whose strings are all at least min_len
+ * bytes exists, 0 when not (*out empty). */
+int gs_factors_compute(const char *src, int caseless, size_t min_len,
+		       struct gs_factors *out);
 
 void gs_factors_release(struct gs_factors *f);
 

@@ -394,16 +394,17 @@ static void cache_store(const struct gs_prefilter *pf, const char *dir,
 		unlink(tmp);
 }
 
-/* Factors of the pattern with the given id: its literals go to *lits, or,
- * without factors, the pattern goes to the regex list v. */
+/* Factors of the pattern with the given id (at least min_len bytes): its
+ * literals go to *lits, or, without factors, the pattern goes to the regex
+ * list v. */
 static void add_pattern(struct gs_prefilter *pf, const char *src,
-			int case_sensitive, size_t id,
+			int case_sensitive, size_t id, size_t min_len,
 			struct gs_factors *fs, struct pf_expr *v, size_t *n,
 			struct pf_lit **lits, size_t *nlits, size_t *lits_cap)
 {
 	struct gs_factors *f = &fs[id];
 
-	if (!gs_factors_compute(src, !case_sensitive, f)) {
+	if (!gs_factors_compute(src, !case_sensitive, min_len, f)) {
 		add_expr(v, n, src, case_sensitive, id);
 		return;
 	}
@@ -463,18 +464,22 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 
 		for (size_t j = 0; j < rule->npatterns; j++)
 			add_pattern(pf, rule->patterns[j].src, cs, base + j,
+				    GS_FACTORS_MIN_LEN,
 				    fs, v, &n, &lits, &nlits, &lits_cap);
 		base += rule->npatterns;
 		for (size_t j = 0; j < rule->nall; j++)
-			add_pattern(pf, rule->all[j].src, cs, base + j, fs,
+			add_pattern(pf, rule->all[j].src, cs, base + j,
+				    GS_FACTORS_MIN_LEN_LAZY, fs,
 				    v, &n, &lits, &nlits, &lits_cap);
 		base += rule->nall;
 		for (size_t j = 0; j < rule->nexclude; j++)
 			add_pattern(pf, rule->exclude[j].src, cs, base + j,
+				    GS_FACTORS_MIN_LEN_LAZY,
 				    fs, v, &n, &lits, &nlits, &lits_cap);
 	}
 	for (size_t c = 0; c < rules->ncues; c++)
 		add_pattern(pf, rules->cues[c].pat.src, 0, pf->cue_base + c,
+			    GS_FACTORS_MIN_LEN_LAZY,
 			    fs, v, &n, &lits, &nlits, &lits_cap);
 	group_lits(pf, lits, nlits, &first);
 	n = group_exprs(pf, v, n);

@@ -108,7 +108,7 @@ Test(factors, exact_sets)
 		struct gs_factors f;
 		char got[2048];
 		int r = gs_factors_compute(cases[i].pattern, cases[i].caseless,
-					   &f);
+					   GS_FACTORS_MIN_LEN, &f);
 
 		joined(&f, got, sizeof(got));
 		cr_expect_eq(r, cases[i].want[0] != '\0', "%s: returned %d",
@@ -128,17 +128,46 @@ Test(factors, product_is_bounded)
 	struct gs_factors f;
 
 	/* 11 x 11 x ... would explode: the set stays within its limits */
-	cr_assert_eq(gs_factors_compute("[a-j]x[a-j]y[a-j]z[a-j]w", 1, &f), 0);
+	cr_assert_eq(gs_factors_compute("[a-j]x[a-j]y[a-j]z[a-j]w[a-j]v", 1,
+					GS_FACTORS_MIN_LEN, &f),
+		     1);
+	cr_expect_eq(f.n, 100, "[a-j]x[a-j]y: 100 strings of 4 bytes");
+	for (size_t i = 0; i < f.n; i++)
+		cr_expect_eq(f.v[i].len, 4);
+	gs_factors_release(&f);
 	cr_assert_eq(gs_factors_compute(
 			     "(?:abcdefghij|bcdefghijk)(?:klmnopqrst|lmnopqrstu)"
 			     "(?:uvwxyzabcd|vwxyzabcde)(?:0123456789|1234567890)",
-			     1, &f),
+			     1, GS_FACTORS_MIN_LEN, &f),
 		     1);
 	for (size_t i = 0; i < f.n; i++) {
 		cr_expect_geq(f.v[i].len, GS_FACTORS_MIN_LEN);
 		cr_expect_leq(f.v[i].len, GS_FACTORS_MAX_LEN);
 	}
 	cr_expect_leq(f.n, GS_FACTORS_MAX_SET);
+	gs_factors_release(&f);
+}
+
+Test(factors, shorter_minimum_for_lazy_patterns)
+{
+	struct gs_factors f;
+
+	cr_expect_eq(gs_factors_compute("\\b(?:yp|young person)\\b", 1,
+					GS_FACTORS_MIN_LEN, &f),
+		     0);
+	cr_assert_eq(gs_factors_compute("\\b(?:yp|young person)\\b", 1,
+					GS_FACTORS_MIN_LEN_LAZY, &f),
+		     1);
+	cr_expect_eq(f.n, 2);
+	gs_factors_release(&f);
+	cr_expect_eq(gs_factors_compute("\\bno\\b(?= concerns)", 1,
+					GS_FACTORS_MIN_LEN, &f),
+		     0);
+	cr_assert_eq(gs_factors_compute("\\bno\\b(?= concerns)", 1,
+					GS_FACTORS_MIN_LEN_LAZY, &f),
+		     1);
+	cr_expect_eq(f.n, 1);
+	cr_expect_str_eq(f.v[0].s, "no", "the lookahead adds nothing");
 	gs_factors_release(&f);
 }
 
@@ -206,6 +235,7 @@ Test(factors, pcre2_folds_only_long_s_and_kelvin_onto_ascii)
 struct pat {
 	const struct gs_pattern *p;
 	int caseless;
+	size_t min_len;
 	int has;
 	struct gs_factors f;
 };
@@ -218,7 +248,7 @@ static const char *root(void)
 }
 
 static void add_pat(struct pat **v, size_t *n, size_t *cap,
-		    const struct gs_pattern *p, int caseless)
+		    const struct gs_pattern *p, int caseless, size_t min_len)
 {
 	if (p->code == NULL)
 		return;
@@ -228,7 +258,9 @@ static void add_pat(struct pat **v, size_t *n, size_t *cap,
 	}
 	(*v)[*n].p = p;
 	(*v)[*n].caseless = caseless;
-	(*v)[*n].has = gs_factors_compute(p->src, caseless, &(*v)[*n].f);
+	(*v)[*n].min_len = min_len;
+	(*v)[*n].has = gs_factors_compute(p->src, caseless, min_len,
+					  &(*v)[*n].f);
 	(*n)++;
 }
 
@@ -369,13 +401,13 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 
 		for (size_t j = 0; j < rule->npatterns; j++)
 			add_pat(&pats, &npats, &pcap, &rule->patterns[j],
-				!rule->case_sensitive);
+				!rule->case_sensitive, GS_FACTORS_MIN_LEN);
 		for (size_t j = 0; j < rule->nall; j++)
 			add_pat(&pats, &npats, &pcap, &rule->all[j],
-				!rule->case_sensitive);
+				!rule->case_sensitive, GS_FACTORS_MIN_LEN_LAZY);
 		for (size_t j = 0; j < rule->nexclude; j++)
 			add_pat(&pats, &npats, &pcap, &rule->exclude[j],
-				!rule->case_sensitive);
+				!rule->case_sensitive, GS_FACTORS_MIN_LEN_LAZY);
 		for (size_t j = 0; j < in->ntests_match; j++)
 			add_text(&base, &nbase, &bcap, in->tests_match[j],
 				 strlen(in->tests_match[j]));
@@ -387,7 +419,8 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 				 strlen(in->tests_suppressed[j]));
 	}
 	for (size_t c = 0; c < rules->ncues; c++)
-		add_pat(&pats, &npats, &pcap, &rules->cues[c].pat, 1);
+		add_pat(&pats, &npats, &pcap, &rules->cues[c].pat, 1,
+			GS_FACTORS_MIN_LEN_LAZY);
 	add_lines(&base, &nbase, &bcap, "corpus/demo/intel.csv", 1500);
 	add_lines(&base, &nbase, &bcap, "corpus/hard/intel.csv", 1500);
 	cr_assert_gt(nbase, 100, "base texts %zu", nbase);
@@ -419,6 +452,8 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 			for (size_t k = 0; k < p->f.n && !found; k++)
 				found = contains(b.data, b.len, &p->f.v[k],
 						 p->f.caseless);
+			for (size_t k = 0; k < p->f.n; k++)
+				cr_assert_geq(p->f.v[k].len, p->min_len);
 			cr_assert(found || (hazard && p->f.caseless),
 				  "'%s' matches \"%s\" without any factor",
 				  p->p->src, b.data);
