@@ -632,9 +632,17 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 		if (r->flagged) {
 			run->counts.flagged++;
 			run->counts.by_status[r->status]++;
-			*(struct gs_flagged *)push(&run->flagged, &run->nflagged,
-						   sizeof(struct gs_flagged)) =
-				*r->flagged;
+			if (run->nflagged == run->flagged_cap) {
+				/* 1.25x: the array is the largest one kept */
+				run->flagged_cap = run->flagged_cap
+							   ? run->flagged_cap +
+								     run->flagged_cap / 4
+							   : 1024;
+				run->flagged = xrealloc(
+					run->flagged,
+					run->flagged_cap * sizeof(*run->flagged));
+			}
+			run->flagged[run->nflagged++] = *r->flagged;
 			free(r->flagged);
 		} else {
 			run->counts.by_status[GS_STATUS_NONE]++;

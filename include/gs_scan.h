@@ -138,7 +138,7 @@ struct gs_scan_counts {
 struct gs_run {
 	struct gs_scan_counts counts;
 	struct gs_flagged *flagged;
-	size_t nflagged;
+	size_t nflagged, flagged_cap;
 	struct gs_reject *rejects;
 	size_t nrejects;
 	struct gs_limit_event *limits;
