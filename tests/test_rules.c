@@ -461,7 +461,7 @@ Test(rules, lint_reports_everything, .init = cr_redirect_stdout)
 		"lint/a.json:27: warning: rule tram: pattern 1: slow: not "
 		"prefilterable (vectorscan rejects it; PCRE2 runs on every "
 		"field)\n"
-		"    \\btram\\Kstop\n"
+		"    \\bt\\Kr\n"
 		"lint/b.json:3:22: error: '}' expected near '\"title\"'\n"
 		"        {\"id\": \"x\" \"title\": \"y\"}\n"
 		"                         ^\n"
