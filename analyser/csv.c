@@ -494,6 +494,23 @@ int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 				p = c.p;
 			}
 			c.p = p;
+			/* limits before the quote check, so the reason does
+			 * not depend on where the blocks fell */
+			flen = p - c.fs;
+			if (!discard && flen > r->max_field) {
+				discard = 1;
+				bad_field = (long)nf + 1;
+				over_field(r, why, sizeof(why), nf + 1);
+				reason = why;
+			}
+			if (!discard && p - c.rs > r->max_record) {
+				discard = 1;
+				snprintf(why, sizeof(why),
+					 "record over the size limit "
+					 "(%zu bytes)",
+					 r->max_record);
+				reason = why;
+			}
 			if (p < r->end && r->buf[p] == '"') {
 				if (reason == NULL) {
 					where(r, nf + 1, col, sizeof(col));
@@ -506,14 +523,7 @@ int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 				}
 				goto resync;
 			}
-			flen = p - c.fs;
 			c.w = p;
-			if (!discard && flen > r->max_field) {
-				discard = 1;
-				bad_field = (long)nf + 1;
-				over_field(r, why, sizeof(why), nf + 1);
-				reason = why;
-			}
 		}
 
 		/* the field is buf[fs..fs+flen); c.p is at its terminator,
