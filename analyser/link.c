@@ -5,9 +5,9 @@
  * thousands of rows. Action ids and cited intel ids live in a string arena,
  * action types and units are interned (a handful of distinct values), and
  * gs_link_finish sorts the citations by the hash of the intel id they cite:
- * one array of id entries (hash, key, first, count) searched by binary
- * search over the hash, and one flat array of action pointers grouped by id
- * (compressed sparse rows). No hash table with slack, no per-id allocation.
+ * one array of id entries (hash, key, first, count) found through a
+ * 4-byte-a-slot hash table, and one flat array of action pointers grouped
+ * by id (compressed sparse rows). No per-id allocation.
  */
 #include "gs_link.h"
 
@@ -43,6 +43,8 @@ struct gs_link {
 	size_t ncites, cites_cap;
 	struct id_entry *ids; /* sorted by hash, key; after finish */
 	size_t nids;
+	uint32_t *table; /* open addressing: index into ids + 1, 0 = empty */
+	size_t table_mask;
 	const struct gs_action **flat;
 	int finished;
 };
@@ -68,6 +70,7 @@ void gs_link_free(struct gs_link *l)
 	free(l->cites);
 	free(l->ids);
 	free(l->flat);
+	free(l->table);
 	free(l);
 }
 
@@ -192,6 +195,19 @@ void gs_link_finish(struct gs_link *l)
 		l->ids[k].n++;
 		l->flat[i] = &l->actions[c->action];
 	}
+	/* a 4-byte-a-slot hash table over the entries, half full */
+	free(l->table);
+	l->table_mask = 15;
+	while (l->table_mask + 1 < 2 * l->nids)
+		l->table_mask = l->table_mask * 2 + 1;
+	l->table = xcalloc(l->table_mask + 1, sizeof(*l->table));
+	for (size_t i = 0; i < l->nids; i++) {
+		size_t j = l->ids[i].hash & l->table_mask;
+
+		while (l->table[j])
+			j = (j + 1) & l->table_mask;
+		l->table[j] = (uint32_t)i + 1;
+	}
 	/* back to file order, for the unknown-id findings */
 	qsort(l->cites, l->ncites, sizeof(*l->cites), cmp_seq);
 	l->finished = 1;
@@ -201,21 +217,16 @@ static const struct id_entry *lookup(const struct gs_link *l, const char *id,
 				     size_t n)
 {
 	uint64_t h = gs_hash64(id, n);
-	size_t lo = 0, hi = l->nids;
+	size_t j;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (!l->table)
+		return NULL;
+	for (j = h & l->table_mask; l->table[j]; j = (j + 1) & l->table_mask) {
+		const struct id_entry *e = &l->ids[l->table[j] - 1];
 
-		if (l->ids[mid].hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < l->nids && l->ids[lo].hash == h; lo++) {
-		const char *k = l->ids[lo].key;
-
-		if (strncmp(k, id, n) == 0 && k[n] == '\0')
-			return &l->ids[lo];
+		if (e->hash == h && strncmp(e->key, id, n) == 0 &&
+		    e->key[n] == '\0')
+			return e;
 	}
 	return NULL;
 }
