@@ -52,7 +52,9 @@ struct role {
  * id plus 4-8 bytes of table, so a million short ids take some 30 MB.
  */
 struct idset {
-	uint32_t *slots; /* arena offset + 1, 0 = empty */
+	/* high 32 bits: a tag from the key's hash; low 32: arena offset + 1
+	 * (0 = empty). The tag spares most probes a trip to the key. */
+	uint64_t *slots;
 	size_t cap;	 /* power of two */
 	size_t count;
 	char *arena;
@@ -95,7 +97,7 @@ static void entry_at(const struct idset *s, uint32_t off, uint32_t *line,
 static void idset_grow(struct idset *s)
 {
 	size_t ncap = s->cap ? 2 * s->cap : 1024;
-	uint32_t *slots = xcalloc(ncap, sizeof(*slots));
+	uint64_t *slots = xcalloc(ncap, sizeof(*slots));
 
 	for (size_t i = 0; i < s->cap; i++) {
 		uint32_t line, len;
@@ -104,7 +106,7 @@ static void idset_grow(struct idset *s)
 
 		if (s->slots[i] == 0)
 			continue;
-		entry_at(s, s->slots[i] - 1, &line, &len, &key);
+		entry_at(s, (uint32_t)s->slots[i] - 1, &line, &len, &key);
 		j = gs_hash64(key, len) & (ncap - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (ncap - 1);
@@ -120,18 +122,24 @@ static void idset_grow(struct idset *s)
 static long idset_add(struct idset *s, const char *key, size_t n, long line)
 {
 	uint32_t l32 = (uint32_t)line, n32 = (uint32_t)n;
+	uint64_t h, tag;
 	size_t j;
 
-	if (4 * (s->count + 1) > 3 * s->cap)
+	if (2 * (s->count + 1) > s->cap) /* at most half full */
 		idset_grow(s);
-	j = gs_hash64(key, n) & (s->cap - 1);
+	h = gs_hash64(key, n);
+	tag = h >> 32 << 32;
+	j = h & (s->cap - 1);
 	while (s->slots[j] != 0) {
 		uint32_t eline, elen;
 		const char *ekey;
 
-		entry_at(s, s->slots[j] - 1, &eline, &elen, &ekey);
-		if (elen == n && memcmp(ekey, key, n) == 0)
-			return (long)eline;
+		if ((s->slots[j] & 0xffffffff00000000ULL) == tag) {
+			entry_at(s, (uint32_t)s->slots[j] - 1, &eline, &elen,
+				 &ekey);
+			if (elen == n && memcmp(ekey, key, n) == 0)
+				return (long)eline;
+		}
 		j = (j + 1) & (s->cap - 1);
 	}
 	if (s->alen + 8 + n >= UINT32_MAX)
@@ -145,7 +153,7 @@ static long idset_add(struct idset *s, const char *key, size_t n, long line)
 	memcpy(s->arena + s->alen, &l32, 4);
 	memcpy(s->arena + s->alen + 4, &n32, 4);
 	memcpy(s->arena + s->alen + 8, key, n);
-	s->slots[j] = (uint32_t)s->alen + 1;
+	s->slots[j] = tag | ((uint32_t)s->alen + 1);
 	s->alen += 8 + n;
 	s->count++;
 	return 0;
