@@ -214,9 +214,14 @@ static int get_strv(struct loader *ld, json_t *obj, const char *key,
 			    key, "");
 	json_array_foreach(v, i, el)
 	{
-		if (!json_is_string(el))
+		const char *t = json_is_string(el) ? json_string_value(el) : "";
+
+		while (isspace((unsigned char)*t))
+			t++;
+		if (!*t)
 			return fail(ld, key,
-				    "key \"%s\" must be an array of strings%s",
+				    "key \"%s\" must be an array of non-blank "
+				    "strings%s",
 				    key, "");
 	}
 	strv_free(*dst, *n);
@@ -224,8 +229,18 @@ static int get_strv(struct loader *ld, json_t *obj, const char *key,
 	*dst = xcalloc(*n ? *n : 1, sizeof(**dst));
 	json_array_foreach(v, i, el)
 	{
-		char *s = xstrdup(json_string_value(el));
+		/* trimmed as gs_profile_qualifies trims the action type, or
+		 * " referral" would never match anything */
+		const char *t = json_string_value(el);
+		size_t len;
+		char *s;
 
+		while (isspace((unsigned char)*t))
+			t++;
+		len = strlen(t);
+		while (len > 0 && isspace((unsigned char)t[len - 1]))
+			len--;
+		s = xstrndup(t, len);
 		for (char *c = s; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		(*dst)[i] = s;

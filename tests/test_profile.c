@@ -129,3 +129,56 @@ ParameterizedTest(struct bad_case *c, profile, errors_are_located)
 	cr_expect_str_eq(e.msg, c->msg);
 	gs_profile_release(&p);
 }
+
+/* Writes json to a temporary file and loads it over the defaults. */
+static int load_text(struct gs_profile *p, const char *json,
+		     struct gs_error *e)
+{
+	char path[] = "/tmp/gs-profile-XXXXXX";
+	int fd = mkstemp(path);
+	int rc;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	gs_profile_init(p);
+	rc = gs_profile_load(p, path, e);
+	unlink(path);
+	return rc;
+}
+
+/* Found by fuzzing: " Tasking" was kept with its space and, as action types
+ * are trimmed before the look-up, never qualified anything. */
+Test(profile, qualifying_types_are_trimmed)
+{
+	struct gs_profile p;
+	struct gs_error e;
+
+	cr_assert_eq(load_text(&p,
+			       "{\"actions\": {\"qualifying\": [\" Tasking\\t\", "
+			       "\"REFERRAL\"], \"qualifying_with_rationale\": "
+			       "[\"\\nNFA \"]}}",
+			       &e),
+		     0, "%s", e.msg);
+	cr_assert_eq(p.nqualifying, 2);
+	cr_expect_str_eq(p.qualifying[0], "tasking");
+	cr_expect_str_eq(p.qualifying_with_rationale[0], "nfa");
+	cr_expect_eq(gs_profile_qualifies(&p, "tasking", 7, "", 0), 1);
+	cr_expect_eq(gs_profile_qualifies(&p, " Tasking ", 9, "", 0), 1);
+	cr_expect_eq(gs_profile_qualifies(&p, "nfa", 3, "seen", 4), 1);
+	gs_profile_release(&p);
+}
+
+Test(profile, blank_qualifying_type_is_an_error)
+{
+	struct gs_profile p;
+	struct gs_error e;
+
+	cr_assert_eq(load_text(&p, "{\"actions\": {\n\"qualifying\": [\"x\", \" \"]}}",
+			       &e),
+		     GS_ERR_INPUT);
+	cr_expect_eq(e.line, 2);
+	cr_expect_str_eq(e.msg, "key \"qualifying\" must be an array of "
+				"non-blank strings");
+	gs_profile_release(&p);
+}
