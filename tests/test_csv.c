@@ -272,6 +272,32 @@ Test(csv, records_across_block_boundaries)
 
 /* A 20 MB field over a 1 KiB limit is skipped without being kept: the
  * buffer never grows past its two blocks. */
+/* Seen while fixing a fuzzing find: the record limit was only checked when
+ * a record crossed a refill, so a record under one block was accepted whatever its
+ * size. Many short fields over 8 * max_field + 64 KiB: a reject for every
+ * block size, and the next record reads. */
+Test(csv, record_limit_whatever_the_block)
+{
+	static const size_t blocks[] = {1, 4096, 256 * 1024};
+	struct gs_buf in;
+
+	gs_buf_init(&in, 0);
+	for (int i = 0; i < 9000; i++)
+		gs_buf_append(&in, "1234567,", 8);
+	gs_buf_append(&in, "x\nnext\n", 7);
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		struct gs_buf got;
+
+		transcript(in.data, in.len, ',', 8, blocks[b], &got);
+		cr_expect_str_eq(got.data,
+				 "!1: record over the size limit (65600 bytes)\n"
+				 "2:[next]\n",
+				 "block %zu", blocks[b]);
+		gs_buf_release(&got);
+	}
+	gs_buf_release(&in);
+}
+
 Test(csv, over_long_field_is_not_buffered)
 {
 	size_t big = 20 * 1024 * 1024;
