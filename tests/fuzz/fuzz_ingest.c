@@ -1,9 +1,10 @@
 /*
  * fuzz_ingest.c - gs_ingest on hostile intelligence and actions exports.
  *
- * Every input is opened four times with the built-in default profile: as
- * the intelligence and the actions export, each as CSV and as JSON Lines
- * (max_field lowered to 64 so the size limit is reached). Invariants: a
+ * Every input is opened five times with the built-in default profile: as
+ * the intelligence and the actions export, each as CSV and as JSON Lines,
+ * and as intelligence in CSV with ';' and UK dates (max_field lowered to 64
+ * so the size limit is reached). Invariants: a
  * failed open leaves *out NULL with a message; records come in line order;
  * every role string is NUL-terminated at its length; a reject carries a
  * message; the read ends within a bounded number of calls.
@@ -27,7 +28,7 @@ static void check_str(const struct gs_str *s)
 }
 
 static void run(const char *path, size_t size, enum gs_ingest_kind kind,
-		enum gs_format fmt)
+		enum gs_format fmt, char delim, enum gs_date_format dates)
 {
 	struct gs_profile p;
 	struct gs_ingest *in = NULL;
@@ -39,6 +40,8 @@ static void run(const char *path, size_t size, enum gs_ingest_kind kind,
 	gs_profile_init(&p);
 	p.intel.format = fmt;
 	p.actions.format = fmt;
+	p.intel.delimiter = p.actions.delimiter = delim;
+	p.intel.date_format = p.actions.date_format = dates;
 	p.max_field = 64;
 	gs_error_clear(&err);
 	rc = gs_ingest_open(&in, path, kind, &p, &err);
@@ -106,10 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	int fd = fuzz_memfd(data, size, path, sizeof(path));
 
-	run(path, size, GS_INGEST_INTEL, GS_FORMAT_CSV);
-	run(path, size, GS_INGEST_ACTIONS, GS_FORMAT_CSV);
-	run(path, size, GS_INGEST_INTEL, GS_FORMAT_JSONL);
-	run(path, size, GS_INGEST_ACTIONS, GS_FORMAT_JSONL);
+	run(path, size, GS_INGEST_INTEL, GS_FORMAT_CSV, ',', GS_DATE_ISO);
+	run(path, size, GS_INGEST_ACTIONS, GS_FORMAT_CSV, ',', GS_DATE_ISO);
+	run(path, size, GS_INGEST_INTEL, GS_FORMAT_JSONL, ',', GS_DATE_ISO);
+	run(path, size, GS_INGEST_ACTIONS, GS_FORMAT_JSONL, ',', GS_DATE_ISO);
+	run(path, size, GS_INGEST_INTEL, GS_FORMAT_CSV, ';', GS_DATE_UK);
 	close(fd);
 	return 0;
 }
