@@ -116,6 +116,7 @@ void gs_run_release(struct gs_run *run)
 	}
 	free(run->dq);
 	free(run->months);
+	gs_map_free(run->strings);
 	for (size_t i = 0; i < run->nlanguage; i++) {
 		free(run->language[i].record_id);
 		free(run->language[i].unit);
@@ -589,29 +590,44 @@ static void *worker(void *arg)
 
 /* ---- merging (calling thread) ---- */
 
-static void count_month(struct gs_run *run, long day, int flagged)
+static int month_cmp(const struct gs_month_count *c, int y, int mo,
+		     const char *district)
+{
+	if (c->year != y)
+		return c->year < y ? -1 : 1;
+	if (c->month != mo)
+		return c->month < mo ? -1 : 1;
+	return strcmp(c->district, district);
+}
+
+static void count_month(struct gs_run *run, long day, const char *district,
+			size_t dlen, int flagged)
 {
 	int y, mo, d;
 	size_t lo = 0, hi = run->nmonths;
 	struct gs_month_count *mc;
+	const char *dist;
 
+	if (!run->strings)
+		run->strings = gs_map_new();
+	gs_map_slot(run->strings, district, dlen, NULL);
+	dist = gs_map_key(run->strings, district, dlen);
 	gs_date_to_ymd(day, &y, &mo, &d);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		struct gs_month_count *c = &run->months[mid];
 
-		if (c->year < y || (c->year == y && c->month < mo))
+		if (month_cmp(&run->months[mid], y, mo, dist) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == run->nmonths || run->months[lo].year != y ||
-	    run->months[lo].month != mo) {
+	if (lo == run->nmonths || month_cmp(&run->months[lo], y, mo, dist)) {
 		push(&run->months, &run->nmonths, sizeof(*run->months));
 		memmove(&run->months[lo + 1], &run->months[lo],
 			(run->nmonths - 1 - lo) * sizeof(*run->months));
 		run->months[lo].year = y;
 		run->months[lo].month = mo;
+		run->months[lo].district = dist;
 		run->months[lo].records = 0;
 		run->months[lo].flagged = 0;
 	}
@@ -628,7 +644,9 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 		const char *id = b->arena.data + b->slots[i].off[F_ID];
 
 		run->counts.assessed++;
-		count_month(run, b->slots[i].logged_day, r->flagged != NULL);
+		count_month(run, b->slots[i].logged_day,
+			    b->arena.data + b->slots[i].off[F_DISTRICT],
+			    b->slots[i].len[F_DISTRICT], r->flagged != NULL);
 		if (r->flagged) {
 			run->counts.flagged++;
 			run->counts.by_status[r->status]++;

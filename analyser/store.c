@@ -845,7 +845,8 @@ static int write_lists(struct gs_store *s, long long id,
 		st = s->ins[INS_MONTH];
 		bind_int(st, 1, id);
 		bind_text(st, 2, month);
-		bind_text(st, 3, "");
+		bind_text(st, 3, run->months[i].district ? run->months[i].district
+							 : "");
 		bind_int(st, 4, (long long)run->months[i].records);
 		rc = step_insert(s, st, err);
 	}

@@ -91,9 +91,11 @@ struct gs_flagged {
 	size_t mark_start, mark_end;
 };
 
-/* Records per month of logging (all assessed records, flagged or not). */
+/* Records per month of logging and district (all assessed records,
+ * flagged or not); district "" when the export has none. */
 struct gs_month_count {
 	int year, month;
+	const char *district; /* owned by the run (interned) */
 	unsigned long records, flagged;
 };
 
@@ -145,8 +147,9 @@ struct gs_run {
 	size_t nlimits;
 	struct gs_dq_finding *dq;
 	size_t ndq;
-	struct gs_month_count *months; /* sorted by year, month */
+	struct gs_month_count *months; /* sorted by year, month, district */
 	size_t nmonths;
+	struct gs_map *strings; /* interned strings the run refers to */
 	struct gs_language_finding *language;
 	size_t nlanguage;
 	struct gs_input_info intel, actions;

@@ -83,9 +83,10 @@ diff "$TMP/trend.csv" "$TMP/want" || fail "trend csv"
 $G trend --db "$DB" --run 1 --by district --format csv | tr -d '\r' | cut -d, -f1-4,11 > "$TMP/trend.csv"
 cat > "$TMP/want" <<'EOF'
 month,district,records,flagged,p90_days
-2026-09,South,,1,
-2026-10,North,,2,7.0
-2026-10,South,,1,
+2026-09,South,1,1,
+2026-10,East,1,0,
+2026-10,North,2,2,7.0
+2026-10,South,1,1,
 EOF
 diff "$TMP/trend.csv" "$TMP/want" || fail "trend by district"
 
