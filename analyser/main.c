@@ -1,8 +1,11 @@
 /* main.c - gapscan: the subcommand table and nothing else. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gs_cli.h"
+#include "gs_util.h"
 
 struct command {
 	const char *name;
@@ -20,6 +23,15 @@ static const struct command commands[] = {
 	{"eval", gs_cmd_eval, "precision and recall against a labelled corpus"},
 	{"rules", gs_cmd_rules, "rules lint | rules test | rules export"},
 };
+
+/* Ctrl-C or SIGTERM: no half-written output is left behind (a database
+ * write in progress is rolled back by SQLite's journal on next open). */
+static void on_signal(int sig)
+{
+	gs_out_remove_pending();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static void usage(FILE *fp)
 {
@@ -40,6 +52,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	gs_cli_set_argv0(argv[0]);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (argc < 2) {
 		usage(stderr);
 		return GS_EXIT_USAGE;

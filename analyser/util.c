@@ -682,6 +682,42 @@ int gs_sha256_file(const char *path, char out[65], uint64_t *size)
 
 /* ---- owner-only output through a temporary file ---- */
 
+/*
+ * Temporary files being written, so that an interrupted run (Ctrl-C,
+ * SIGTERM from a scheduler) removes them instead of leaving half-written
+ * sensitive data behind. This is the one piece of process-wide state: a
+ * signal handler has nowhere else to look. Only the main thread opens
+ * outputs.
+ */
+#define MAX_PENDING 16
+static char *pending[MAX_PENDING];
+
+static void pending_add(char *tmp)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		if (!pending[i]) {
+			pending[i] = tmp;
+			return;
+		}
+	}
+}
+
+static void pending_remove(const char *tmp)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		if (pending[i] == tmp)
+			pending[i] = NULL;
+	}
+}
+
+void gs_out_remove_pending(void)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		if (pending[i])
+			unlink(pending[i]); /* async-signal-safe */
+	}
+}
+
 int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 {
 	int fd;
@@ -722,6 +758,7 @@ int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 				    "cannot create output: %s", strerror(e));
 	}
 	fchmod(fd, 0600);
+	pending_add(o->tmp);
 	o->fp = fdopen(fd, "w");
 	if (!o->fp) {
 		close(fd);
@@ -765,11 +802,14 @@ int gs_out_commit(struct gs_out *o, struct gs_error *err)
 	if (bad || rename(o->tmp, o->path) != 0) {
 		int e = errno;
 
+		pending_remove(o->tmp);
+
 		gs_error_set(err, GS_ERR_IO, o->path, 0, 0, "write failed: %s",
 			     strerror(e));
 		gs_out_abort(o);
 		return GS_ERR_IO;
 	}
+	pending_remove(o->tmp);
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;
@@ -781,8 +821,10 @@ void gs_out_abort(struct gs_out *o)
 	if (o->fp && o->fp != stdout)
 		fclose(o->fp);
 	o->fp = NULL;
-	if (o->tmp)
+	if (o->tmp) {
+		pending_remove(o->tmp);
 		unlink(o->tmp);
+	}
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;

@@ -99,5 +99,8 @@ int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err);
 /* Flushes, checks ferror, fsyncs, renames. Returns 0 or GS_ERR_IO. */
 int gs_out_commit(struct gs_out *o, struct gs_error *err);
 void gs_out_abort(struct gs_out *o); /* removes the temporary */
+/* Unlinks every temporary still being written: for a signal handler
+ * (async-signal-safe), before the process exits. */
+void gs_out_remove_pending(void);
 
 #endif

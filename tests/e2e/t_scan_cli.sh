@@ -66,6 +66,21 @@ expect_eq "reject lines on stderr" "$(grep -c "^gapscan: $TMP/bad/intel.csv:[0-9
 grep -q '^gapscan: ... and 2 more rejected rows (--rejects FILE lists them all)$' "$TMP/err" || fail "reject tail"
 first=$(tail -n +2 "$TMP/bad/bad_rows.csv" | head -1 | cut -d, -f1)
 grep -q "intel.csv:$first: rejected: " "$TMP/err" || fail "first reject line $first"
+# Ctrl-C part-way leaves no temporary or half-written output behind
+$CORPUS_GEN --records 200000 --seed 4 --as-of 2026-11-01 --out "$TMP/big" >/dev/null
+mkdir "$TMP/sig"
+$G scan --intel "$TMP/big/intel.csv" --actions "$TMP/big/actions.csv" --as-of 2026-11-01 --quiet \
+	--status-out "$TMP/sig/st.csv" --out "$TMP/sig/exc.csv" & pid=$!
+i=0
+while [ $i -lt 200 ] && ! ls "$TMP/sig" | grep -q tmp; do sleep 0.05; i=$((i + 1)); done
+if ls "$TMP/sig" | grep -q tmp; then
+	kill -INT $pid
+	set +e; wait $pid; rc=$?; set -e
+	expect_eq "interrupted scan exit" "$rc" 130
+	expect_eq "files left after Ctrl-C" "$(ls "$TMP/sig" | wc -l)" 0
+else
+	wait $pid
+fi
 # --out naming a device writes to it in place: never renames a file over it
 if [ -c /dev/full ]; then
 	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet --out /dev/full 2>"$TMP/err"; rc=$?; set -e
