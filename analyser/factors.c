@@ -9,9 +9,12 @@
  *   folding) is exact, a larger one nothing known;
  * - a concatenation multiplies exact sets while the product stays small;
  *   when it would not, or when an inexact child comes, the run so far
- *   becomes a candidate, and the best candidate (longest shortest string,
- *   then fewest strings) is the result;
- * - an alternation is the union (exact when every branch is);
+ *   becomes a candidate, and so does every required set of an inexact
+ *   child; all candidates hold for the same match, so the result is a
+ *   conjunction of the best CAND_MAX (longest shortest string, then fewest
+ *   strings), the best first;
+ * - an alternation is the union of the branches' best sets (exact when
+ *   every branch is);
  * - x? is exact x plus "", x{m,n} repeats x m times then (x|"") up to n,
  *   x* and the rest of an unbounded repeat are "nothing known";
  * - zero-width items (\b, anchors, lookarounds) are exact {""}.
@@ -27,15 +30,20 @@
 #define REPEAT_MAX 8   /* largest bounded repeat expanded */
 #define UNION_MAX 1024 /* largest required set kept from a union */
 #define DEPTH_MAX 200
+#define CAND_MAX 8     /* required sets a concatenation keeps */
 
 struct sset {
 	struct gs_factor *v;
 	size_t n, cap;
 };
 
+/* s: the exact set, or the best required set; more[]: further required
+ * sets of the same match (a conjunction, never when exact). */
 struct info {
 	int exact;
 	struct sset s;
+	struct sset more[CAND_MAX];
+	size_t nmore;
 };
 
 struct parser {
@@ -76,6 +84,32 @@ static void sset_copy(struct sset *dst, const struct sset *src)
 {
 	for (size_t i = 0; i < src->n; i++)
 		sset_add(dst, src->v[i].s, src->v[i].len);
+}
+
+/* 1 when a and b hold the same strings (neither has duplicates). */
+static int sset_equal(const struct sset *a, const struct sset *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j;
+
+		for (j = 0; j < b->n; j++)
+			if (a->v[i].len == b->v[j].len &&
+			    memcmp(a->v[i].s, b->v[j].s, a->v[i].len) == 0)
+				break;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+static void info_free(struct info *in)
+{
+	sset_free(&in->s);
+	for (size_t i = 0; i < in->nmore; i++)
+		sset_free(&in->more[i]);
+	in->nmore = 0;
 }
 
 static size_t sset_minlen(const struct sset *s)
@@ -152,30 +186,49 @@ static struct info info_any(void)
 
 /* ---- concatenation ---- */
 
+/* Every candidate is a required set of the concatenation (a run of exact
+ * children, or a required set of an inexact child); they all hold for the
+ * same match, so the best CAND_MAX of them form a conjunction. */
 struct concat {
-	struct sset run; /* exact set of the current run */
-	struct sset best; /* best required set so far */
-	int exact;        /* 1 while everything so far was exact */
+	struct sset run;              /* exact set of the current run */
+	struct sset cand[CAND_MAX + 1]; /* best first */
+	size_t ncand;
+	int exact;                    /* 1 while everything so far was exact */
 };
 
 static void concat_init(struct concat *c)
 {
 	memset(c, 0, sizeof(*c));
 	sset_add(&c->run, "", 0);
-	sset_add(&c->best, "", 0);
 	c->exact = 1;
 }
 
-/* Offers s as a candidate required set (s is consumed). */
+/* Offers s as a candidate required set (s is consumed). A set holding ""
+ * requires nothing; an equal one is already there. */
 static void concat_offer(struct concat *c, struct sset *s)
 {
-	if (sset_better(s, &c->best)) {
-		sset_free(&c->best);
-		c->best = *s;
-		memset(s, 0, sizeof(*s));
-	} else {
+	size_t at;
+
+	if (s->n == 0 || sset_minlen(s) == 0) {
 		sset_free(s);
+		return;
 	}
+	for (size_t i = 0; i < c->ncand; i++) {
+		if (sset_equal(&c->cand[i], s)) {
+			sset_free(s);
+			return;
+		}
+	}
+	for (at = 0; at < c->ncand; at++)
+		if (sset_better(s, &c->cand[at]))
+			break;
+	memmove(&c->cand[at + 1], &c->cand[at],
+		(c->ncand - at) * sizeof(c->cand[0]));
+	c->cand[at] = *s;
+	memset(s, 0, sizeof(*s));
+	c->ncand++;
+	if (c->ncand > CAND_MAX)
+		sset_free(&c->cand[--c->ncand]);
 }
 
 static void concat_exact(struct concat *c, const struct sset *s)
@@ -194,17 +247,23 @@ static void concat_exact(struct concat *c, const struct sset *s)
 	sset_copy(&c->run, s);
 }
 
-static void concat_inexact(struct concat *c, const struct sset *req)
+/* An inexact child: its required sets (none when req is NULL) are
+ * candidates, and the run ends. */
+static void concat_inexact(struct concat *c, const struct info *req)
 {
-	struct sset copy;
-
-	memset(&copy, 0, sizeof(copy));
 	c->exact = 0;
 	concat_offer(c, &c->run);
 	memset(&c->run, 0, sizeof(c->run));
 	sset_add(&c->run, "", 0);
-	sset_copy(&copy, req);
-	concat_offer(c, &copy);
+	if (req == NULL)
+		return;
+	for (size_t i = 0; i <= req->nmore; i++) {
+		struct sset copy;
+
+		memset(&copy, 0, sizeof(copy));
+		sset_copy(&copy, i == 0 ? &req->s : &req->more[i - 1]);
+		concat_offer(c, &copy);
+	}
 }
 
 static struct info concat_finish(struct concat *c)
@@ -215,11 +274,16 @@ static struct info concat_finish(struct concat *c)
 	if (c->exact) {
 		in.exact = 1;
 		in.s = c->run;
-		sset_free(&c->best);
 		return in;
 	}
 	concat_offer(c, &c->run);
-	in.s = c->best;
+	if (c->ncand == 0) {
+		sset_add(&in.s, "", 0); /* nothing known */
+		return in;
+	}
+	in.s = c->cand[0];
+	for (size_t i = 1; i < c->ncand; i++)
+		in.more[in.nmore++] = c->cand[i];
 	return in;
 }
 
@@ -230,28 +294,14 @@ static void concat_repeat(struct concat *c, const struct info *a, long min,
 	if (max == 0)
 		return;
 	if (!a->exact) {
-		struct sset any;
-
-		if (min >= 1) {
-			concat_inexact(c, &a->s);
-			return;
-		}
-		memset(&any, 0, sizeof(any));
-		sset_add(&any, "", 0);
-		concat_inexact(c, &any);
-		sset_free(&any);
+		concat_inexact(c, min >= 1 ? a : NULL);
 		return;
 	}
 	for (long i = 0; i < min && i < REPEAT_MAX; i++)
 		concat_exact(c, &a->s);
 	if (min > REPEAT_MAX || max < 0 || max > REPEAT_MAX) {
-		struct sset any;
-
 		/* more copies than expanded: the rest is not known */
-		memset(&any, 0, sizeof(any));
-		sset_add(&any, "", 0);
-		concat_inexact(c, &any);
-		sset_free(&any);
+		concat_inexact(c, NULL);
 		return;
 	}
 	if (max > min) {
@@ -692,14 +742,14 @@ static struct info parse_group(struct parser *ps)
 	in = parse_alt(ps);
 	if (at_end(ps) || *ps->p != ')') {
 		ps->fail = 1;
-		sset_free(&in.s);
+		info_free(&in);
 		return info_any();
 	}
 	ps->p++;
 	ps->depth--;
 	if (zero) {
 		/* lookaround: text outside the match, contributes nothing */
-		sset_free(&in.s);
+		info_free(&in);
 		return info_exact1("", 0);
 	}
 	return in;
@@ -806,7 +856,7 @@ static struct info parse_concat(struct parser *ps)
 				ps->fail = 1; /* a{2}{3}: rare, not worth it */
 		}
 		concat_repeat(&c, &a, min, max);
-		sset_free(&a.s);
+		info_free(&a);
 	}
 	return concat_finish(&c);
 }
@@ -820,25 +870,49 @@ static struct info parse_alt(struct parser *ps)
 
 		ps->p++;
 		b = parse_concat(ps);
+		/* a branch's further sets do not hold for the other branches:
+		 * the union of the best sets is what every match needs */
+		for (size_t i = 0; i < acc.nmore; i++)
+			sset_free(&acc.more[i]);
+		acc.nmore = 0;
 		acc.exact = acc.exact && b.exact;
 		sset_copy(&acc.s, &b.s);
-		sset_free(&b.s);
+		info_free(&b);
 		if (acc.exact && acc.s.n > GS_FACTORS_MAX_SET)
 			acc.exact = 0;
 		if (acc.s.n > UNION_MAX) {
-			sset_free(&acc.s);
+			info_free(&acc);
 			acc = info_any();
 		}
 	}
 	return acc;
 }
 
+/* 1 when s can be a factor set: at least min_len bytes, ASCII only. */
+static int usable(const struct sset *s, size_t min_len)
+{
+	if (s->n == 0 || sset_minlen(s) < min_len)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t k = 0; k < s->v[i].len; k++)
+			if ((unsigned char)s->v[i].s[k] >= 0x80)
+				return 0;
+	return 1;
+}
+
+static void take(struct gs_factors *f, struct sset *s, int fold)
+{
+	f->v = s->v;
+	f->n = s->n;
+	f->caseless = fold;
+	memset(s, 0, sizeof(*s));
+}
+
 static int compute(const char *src, int fold, size_t min_len,
-		   struct gs_factors *out, int *saw_i)
+		   struct gs_factor_sets *out, int *saw_i)
 {
 	struct parser ps;
 	struct info in;
-	int ok;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.p = src;
@@ -846,24 +920,22 @@ static int compute(const char *src, int fold, size_t min_len,
 	ps.fold = fold;
 	in = parse_alt(&ps);
 	*saw_i = ps.saw_i;
-	ok = !ps.fail && at_end(&ps) && in.s.n > 0 &&
-	     sset_minlen(&in.s) >= min_len && min_len > 0;
-	for (size_t i = 0; ok && i < in.s.n; i++)
-		for (size_t k = 0; k < in.s.v[i].len; k++)
-			if ((unsigned char)in.s.v[i].s[k] >= 0x80)
-				ok = 0;
-	if (!ok) {
-		sset_free(&in.s);
-		return 0;
+	if (!ps.fail && at_end(&ps) && min_len > 0) {
+		/* in.s is the best set, in.more[] the rest, best first */
+		for (size_t i = 0; i <= in.nmore && out->n < GS_FACTORS_MAX_SETS;
+		     i++) {
+			struct sset *s = i == 0 ? &in.s : &in.more[i - 1];
+
+			if (usable(s, min_len))
+				take(&out->set[out->n++], s, fold);
+		}
 	}
-	out->v = in.s.v;
-	out->n = in.s.n;
-	out->caseless = fold;
-	return 1;
+	info_free(&in);
+	return out->n > 0;
 }
 
-int gs_factors_compute(const char *src, int caseless, size_t min_len,
-		       struct gs_factors *out)
+int gs_factors_compute_all(const char *src, int caseless, size_t min_len,
+			   struct gs_factor_sets *out)
 {
 	int saw_i = 0;
 	int r;
@@ -872,10 +944,33 @@ int gs_factors_compute(const char *src, int caseless, size_t min_len,
 	r = compute(src, caseless, min_len, out, &saw_i);
 	if (saw_i) {
 		/* an inline (?i): caseless factors are a safe superset */
-		gs_factors_release(out);
+		gs_factor_sets_release(out);
 		r = compute(src, 1, min_len, out, &saw_i);
 	}
-	return r;
+	return r ? (int)out->n : 0;
+}
+
+int gs_factors_compute(const char *src, int caseless, size_t min_len,
+		       struct gs_factors *out)
+{
+	struct gs_factor_sets all;
+
+	memset(out, 0, sizeof(*out));
+	if (gs_factors_compute_all(src, caseless, min_len, &all) == 0)
+		return 0;
+	*out = all.set[0];
+	memset(&all.set[0], 0, sizeof(all.set[0]));
+	gs_factor_sets_release(&all);
+	return 1;
+}
+
+void gs_factor_sets_release(struct gs_factor_sets *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < GS_FACTORS_MAX_SETS; i++)
+		gs_factors_release(&s->set[i]);
+	s->n = 0;
 }
 
 void gs_factors_release(struct gs_factors *f)

@@ -14,7 +14,7 @@
  *   searched ASCII-case-insensitively; then a field holding U+017F (long s)
  *   or U+212A (Kelvin sign), which PCRE2 folds to 's' and 'k', must be
  *   treated as containing every factor (gs_factors_fold_hazard);
- * - lookaround content contributes nothing, so the set never depends on
+ * - lookaround content contributes nothing, so the sets never depend on
  *   text outside the match.
  * Anything the parser does not understand makes the pattern "no factors":
  * correctness first, the caller keeps its slower exact path for it.
@@ -49,6 +49,27 @@ struct gs_factors {
  * bytes exists, 0 when not (*out empty). */
 int gs_factors_compute(const char *src, int caseless, size_t min_len,
 		       struct gs_factors *out);
+
+/* Several required sets of one pattern, a conjunction: EVERY match
+ * contains a string of EACH set. A concatenation gives one set per part
+ * that has one (a run of literals, a group that must occur once); an
+ * alternation gives the union of its branches' best sets. */
+#define GS_FACTORS_MAX_SETS 4
+
+struct gs_factor_sets {
+	struct gs_factors set[GS_FACTORS_MAX_SETS]; /* best (as
+				gs_factors_compute picks it) first */
+	size_t n;
+};
+
+/* Fills *out (release with gs_factor_sets_release) with up to
+ * GS_FACTORS_MAX_SETS sets whose strings are all at least min_len bytes,
+ * the most selective first; set[0] is what gs_factors_compute returns.
+ * Returns how many (0: none, *out empty). */
+int gs_factors_compute_all(const char *src, int caseless, size_t min_len,
+			   struct gs_factor_sets *out);
+
+void gs_factor_sets_release(struct gs_factor_sets *s);
 
 void gs_factors_release(struct gs_factors *f);
 

@@ -80,6 +80,7 @@ struct gs_matcher {
 	hs_scratch_t *scratch; /* for both databases */
 	int use_pf;
 	unsigned char *fired; /* [pf->nids] for the current field */
+	unsigned char *seen;  /* [pf->nids]: factor sets seen (bit k: set k) */
 	unsigned char *rule_fired; /* [nrules]: a rule pattern of it fired */
 
 	int timings_on;
@@ -188,6 +189,7 @@ struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 	m->pf = rules->prefilter;
 	if (m->pf != NULL) {
 		m->fired = xcalloc(m->pf->nids ? m->pf->nids : 1, 1);
+		m->seen = xcalloc(m->pf->nids ? m->pf->nids : 1, 1);
 		m->rule_fired = xcalloc(rules->nrules ? rules->nrules : 1, 1);
 		if ((m->pf->db != NULL &&
 		     hs_alloc_scratch(m->pf->db, &m->scratch) != HS_SUCCESS) ||
@@ -213,6 +215,7 @@ void gs_match_free(struct gs_matcher *m)
 	pcre2_jit_stack_free(m->jit);
 	hs_free_scratch(m->scratch);
 	free(m->fired);
+	free(m->seen);
 	free(m->rule_fired);
 	free(m->timings);
 	free(m->sents);
@@ -905,7 +908,8 @@ static int on_hs_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
-/* A factor literal was found: every pattern it belongs to fires. */
+/* A factor literal was found: the factor sets it is in are seen; a
+ * pattern fires once all its sets were. */
 static int on_lit_match(unsigned int id, unsigned long long from,
 			unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -915,8 +919,14 @@ static int on_lit_match(unsigned int id, unsigned long long from,
 	(void)from;
 	(void)to;
 	(void)flags;
-	for (unsigned k = pf->lit_first[id]; k < pf->lit_first[id + 1]; k++)
-		fire(m, pf->lit_ids[k]);
+	for (unsigned k = pf->lit_first[id]; k < pf->lit_first[id + 1]; k++) {
+		unsigned pid = pf->lit_ids[k] >> GS_PREFILTER_SET_BITS;
+		unsigned set = pf->lit_ids[k] & GS_PREFILTER_SET_MASK;
+
+		m->seen[pid] |= (unsigned char)(1u << set);
+		if (m->seen[pid] == pf->need[pid] && !m->fired[pid])
+			fire(m, pid);
+	}
 	return 0;
 }
 
@@ -932,6 +942,7 @@ static int prefilter_field(struct gs_matcher *m)
 		return 0;
 	}
 	memset(m->fired, 0, pf->nids);
+	memset(m->seen, 0, pf->nids);
 	memset(m->rule_fired, 0, m->rules->nrules);
 	if (pf->lit_db != NULL &&
 	    hs_scan(pf->lit_db, m->text, (unsigned)m->len, 0, m->scratch,
@@ -942,6 +953,22 @@ static int prefilter_field(struct gs_matcher *m)
 		    on_hs_match, m) != HS_SUCCESS)
 		return -1;
 	return 0;
+}
+
+/* 0 when the prefilter proves rule r has no hit in the current field: no
+ * pattern of it fired, or an `all` pattern did not (a hit needs a match of
+ * every `all` pattern in the field). */
+static int rule_may_hit(const struct gs_matcher *m, unsigned r)
+{
+	const struct gs_rule *rule = &m->rules->rules[r];
+	size_t base = m->pf->rule_base[r] + rule->npatterns;
+
+	if (!m->rule_fired[r] && !m->pf->rule_always[r])
+		return 0;
+	for (size_t k = 0; k < rule->nall; k++)
+		if (rule->all[k].code != NULL && pf_skip(m, base + k))
+			return 0;
+	return 1;
 }
 
 /* Removes the hits of rule r from res->hits[first..). */
@@ -1036,9 +1063,8 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 
 			if (rule->info.disabled)
 				continue;
-			/* no pattern of it can match here: nothing to do */
-			if (m->use_pf && !m->rule_fired[r] &&
-			    !m->pf->rule_always[r])
+			/* no hit of it is possible here: nothing to do */
+			if (m->use_pf && !rule_may_hit(m, r))
 				continue;
 			if (!rule_applies(rule, texts[f].name))
 				continue;

@@ -25,6 +25,7 @@ static void prefilter_free(void *p)
 	hs_free_database(pf->lit_db);
 	free(pf->always);
 	free(pf->factored);
+	free(pf->need);
 	free(pf->lit_first);
 	free(pf->lit_ids);
 	free(pf->rx_first);
@@ -42,13 +43,17 @@ struct pf_expr {
 	unsigned id;
 };
 
-/* One factor literal and the pattern id it fires. */
+/* One factor literal and the factor set it belongs to. */
 struct pf_lit {
 	const char *s;
 	size_t len;
 	unsigned flags;
-	unsigned id;
+	unsigned id; /* (pattern id << GS_PREFILTER_SET_BITS) | set index */
 };
+
+_Static_assert(GS_FACTORS_MAX_SETS <= (1 << GS_PREFILTER_SET_BITS),
+	       "set index fits its bits");
+_Static_assert(GS_FACTORS_MAX_SETS <= 8, "need[] is a byte of bits");
 
 static void add_expr(struct pf_expr *v, size_t *n, const char *src,
 		     int case_sensitive, size_t id)
@@ -248,7 +253,7 @@ out:
  * inputs. A missing, unreadable or corrupt cache file is simply rebuilt;
  * GAPSCAN_CACHE=off disables it.
  */
-#define CACHE_MAGIC "GSPF2\n"
+#define CACHE_MAGIC "GSPF3\n"
 #define CACHE_DB_MAX (1u << 30)
 
 static int cache_dir(char *out, size_t n)
@@ -394,36 +399,42 @@ static void cache_store(const struct gs_prefilter *pf, const char *dir,
 		unlink(tmp);
 }
 
-/* Factors of the pattern with the given id (at least min_len bytes): its
- * literals go to *lits, or, without factors, the pattern goes to the regex
- * list v. */
+/* Factor sets of the pattern with the given id (strings at least min_len
+ * bytes): their literals go to *lits, or, without factors, the pattern
+ * goes to the regex list v. */
 static void add_pattern(struct gs_prefilter *pf, const char *src,
 			int case_sensitive, size_t id, size_t min_len,
-			struct gs_factors *fs, struct pf_expr *v, size_t *n,
+			struct gs_factor_sets *fs, struct pf_expr *v, size_t *n,
 			struct pf_lit **lits, size_t *nlits, size_t *lits_cap)
 {
-	struct gs_factors *f = &fs[id];
+	struct gs_factor_sets *f = &fs[id];
 
-	if (!gs_factors_compute(src, !case_sensitive, min_len, f)) {
+	if (gs_factors_compute_all(src, !case_sensitive, min_len, f) == 0) {
 		add_expr(v, n, src, case_sensitive, id);
 		return;
 	}
 	pf->factored[id] = 1;
-	if (f->caseless)
-		pf->fold_hazard = 1;
-	for (size_t i = 0; i < f->n; i++) {
-		struct pf_lit *l;
+	pf->need[id] = (unsigned char)((1u << f->n) - 1);
+	for (size_t k = 0; k < f->n; k++) {
+		const struct gs_factors *set = &f->set[k];
 
-		if (*nlits == *lits_cap) {
-			*lits_cap = *lits_cap ? *lits_cap * 2 : 256;
-			*lits = xrealloc(*lits, *lits_cap * sizeof(**lits));
+		if (set->caseless)
+			pf->fold_hazard = 1;
+		for (size_t i = 0; i < set->n; i++) {
+			struct pf_lit *l;
+
+			if (*nlits == *lits_cap) {
+				*lits_cap = *lits_cap ? *lits_cap * 2 : 256;
+				*lits = xrealloc(*lits, *lits_cap * sizeof(**lits));
+			}
+			l = &(*lits)[(*nlits)++];
+			l->s = set->v[i].s;
+			l->len = set->v[i].len;
+			l->flags = HS_FLAG_SINGLEMATCH |
+				   (set->caseless ? HS_FLAG_CASELESS : 0);
+			l->id = (unsigned)(id << GS_PREFILTER_SET_BITS) |
+				(unsigned)k;
 		}
-		l = &(*lits)[(*nlits)++];
-		l->s = f->v[i].s;
-		l->len = f->v[i].len;
-		l->flags = HS_FLAG_SINGLEMATCH |
-			   (f->caseless ? HS_FLAG_CASELESS : 0);
-		l->id = (unsigned)id;
 	}
 }
 
@@ -431,7 +442,7 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 {
 	struct gs_prefilter *pf = NULL;
 	struct pf_expr *v = NULL;
-	struct gs_factors *fs = NULL;
+	struct gs_factor_sets *fs = NULL;
 	struct pf_lit *lits = NULL;
 	size_t *first = NULL;
 	size_t n = 0, nlits = 0, lits_cap = 0;
@@ -454,6 +465,7 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	pf->nids = id;
 	pf->always = xcalloc(id ? id : 1, 1);
 	pf->factored = xcalloc(id ? id : 1, 1);
+	pf->need = xcalloc(id ? id : 1, 1);
 	v = xcalloc(id ? id : 1, sizeof(*v));
 	fs = xcalloc(id ? id : 1, sizeof(*fs));
 
@@ -525,7 +537,7 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 out:
 	prefilter_free(pf);
 	for (size_t i = 0; i < id; i++)
-		gs_factors_release(&fs[i]);
+		gs_factor_sets_release(&fs[i]);
 	free(fs);
 	free(lits);
 	free(first);

@@ -3,9 +3,12 @@
  *
  * gs_match_prepare finds, for every rule pattern, `all` and `exclude`
  * pattern and context cue of a loaded pack, its required literal factors
- * (factors.h): strings one of which every match contains. All factors go
- * into ONE literal vectorscan database; a pattern "fires" in a field when
- * one of its factors occurs there. A rule pattern without usable factors
+ * (factors.h): up to GS_FACTORS_MAX_SETS sets of strings such that every
+ * match contains a string of each set. All factors go into ONE literal
+ * vectorscan database; a pattern "fires" in a field when a string of EACH
+ * of its sets occurs there. A rule is only run in a field when one of its
+ * patterns fired and every one of its `all` patterns did (each must match
+ * in the field for a hit to survive). A rule pattern without usable factors
  * goes into a second, regex database (HS_FLAG_PREFILTER: a superset of the
  * PCRE2 matches). Either way "did not fire" proves "PCRE2 cannot match
  * anywhere in this field". An `all`/`exclude` pattern or cue without
@@ -33,6 +36,10 @@
 
 #define GS_PREFILTER_NO_RULE 0xffffffffu
 
+/* lit_ids entries are (pattern id << GS_PREFILTER_SET_BITS) | set index */
+#define GS_PREFILTER_SET_BITS 2
+#define GS_PREFILTER_SET_MASK ((1u << GS_PREFILTER_SET_BITS) - 1)
+
 struct gs_prefilter {
 	void *db;              /* hs_database_t *: regex prefilter of the rule
 				  patterns without factors, or NULL */
@@ -40,14 +47,17 @@ struct gs_prefilter {
 	size_t nids;           /* pattern ids: rule patterns, all, exclude, cues */
 	unsigned char *always; /* [nids]: 1 = not prefiltered, always confirm */
 	unsigned char *factored; /* [nids]: 1 = fired by its factors */
+	unsigned char *need;   /* [nids]: bit k set = the pattern has factor
+				  set k; it fires when all were seen */
 	size_t *rule_base;     /* [nrules]: id of rule r's first pattern; its
 				  all and exclude patterns follow */
 	size_t cue_base;       /* id of cue 0 */
 	size_t nalways;        /* how many ids are "always confirm" */
 	size_t nfactored;      /* how many ids are factored */
 	size_t nlits;          /* literals in lit_db (its ids 0..nlits-1) */
-	unsigned *lit_first;   /* [nlits + 1]: literal i fires the pattern ids
-				  lit_ids[lit_first[i] .. lit_first[i + 1]) */
+	unsigned *lit_first;   /* [nlits + 1]: literal i is in the factor sets
+				  lit_ids[lit_first[i] .. lit_first[i + 1])
+				  (see GS_PREFILTER_SET_BITS) */
 	unsigned *lit_ids;
 	unsigned *rx_first;    /* [regex ids + 1]: regex i fires the pattern ids
 				  rx_ids[rx_first[i] .. rx_first[i + 1]) (equal
