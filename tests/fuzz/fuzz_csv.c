@@ -26,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint64_t drain(const uint8_t *data, size_t size, size_t block,
 		      char delim)
 {
-	FILE *fp = fmemopen((void *)(uintptr_t)data, size, "r");
+	/* fmemopen refuses a zero-sized buffer */
+	FILE *fp = size > 0 ? fmemopen((void *)(uintptr_t)data, size, "r")
+			    : fopen("/dev/null", "r");
 	struct gs_csv *r;
 	struct gs_csv_row row;
 	struct gs_error err;
@@ -35,8 +37,6 @@ static uint64_t drain(const uint8_t *data, size_t size, size_t block,
 	size_t calls = 0;
 	int rc;
 
-	if (size == 0) /* fmemopen refuses a zero-sized buffer */
-		fp = fopen("/dev/null", "r");
 	FUZZ_CHECK(fp != NULL);
 	r = gs_csv_new_sized(fp, "fuzz.csv", delim, MAX_FIELD, block);
 	for (;;) {

@@ -10,6 +10,8 @@
 # build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and tests/data.
 # Crashes land in build-fuzz/crash/NAME/. Exits 1 when any harness failed.
 # Environment: CLANG (default clang), FUZZ_ARGS (extra libFuzzer flags).
+# Flag lists are split on purpose; GS_DATADIR's quotes reach the compiler.
+# shellcheck disable=SC2086,SC2089,SC2090,SC2012
 set -eu
 cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
@@ -65,7 +67,7 @@ for n in "$@"; do
 	mkdir -p $B/corpus/$n $B/crash/$n
 	case $n in date) len=64 ;; rules) len=4096 ;; profile) len=16384 ;; *) len=65536 ;; esac
 	echo "fuzz: $n for ${secs}s"
-	# shellcheck disable=SC2046,SC2086
+	# shellcheck disable=SC2046
 	if ! $B/fuzz_$n -max_total_time="$secs" -rss_limit_mb=2048 -timeout=5 \
 		-max_len=$len -print_final_stats=1 \
 		-artifact_prefix=$B/crash/$n/ ${FUZZ_ARGS:-} \
