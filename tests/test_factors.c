@@ -123,6 +123,93 @@ Test(factors, exact_sets)
 	}
 }
 
+/* ---- conjunctions ---- */
+
+struct ccase {
+	char pattern[128];
+	char want[512]; /* sets in order (best first) joined by " & ", each
+			   as joined() writes it; "" = none */
+};
+
+static const struct ccase conj_cases[] = {
+	{"\\bolder (?:male|man)\\b.{0,40}\\bchild\\b",
+	 "older male|older man & child"},
+	{"\\b(?:in|at) (?:a|the) (?:flat|house)\\b[^.]{0,60}\\b(?:older|adult) "
+	 "(?:men|males)\\b",
+	 "adult males|adult men|older males|older men & at a flat|at a house|"
+	 "at the flat|at the house|in a flat|in a house|in the flat|in the "
+	 "house"},
+	/* best first: longest shortest string, then fewest strings */
+	{"abc.*def.*ghij", "ghij & abc & def"},
+	{"(?:foo|bar)baz.{0,9}qux", "barbaz|foobaz & qux"},
+	{"colou?r.*(?:red|blue)", "color|colour & blue|red"},
+	{"(?:male|man)s?.*\\bchild\\b", "child & male|males|man|mans"},
+	{"abc\\w+def\\d{2,}ghi", "abc & def & ghi"},
+	/* at most GS_FACTORS_MAX_SETS, the best ones */
+	{"one.*two.*three.*four.*five.*six", "three & four & five & one"},
+	/* an equal set counts once */
+	{"child.*child", "child"},
+	/* a group that must occur gives its own sets */
+	{"x(?:abc.*def)y", "abc & def"},
+	{"(?:abc.*def)+", "abc & def"},
+	{"(?:foo.*bar){2}", "foo & bar"},
+	/* an optional one gives none */
+	{"(?:abc.*def)?xyz", "xyz"},
+	{"(?:abc.*def){0,2}ghi", "ghi"},
+	/* an alternation: the union of each branch's best set */
+	{"(?:abc.*defg|xyz)", "defg|xyz"},
+	{"(?:(?:abcd.*efgh)|ijkl)mnop", "mnop & abcd|ijkl"},
+	/* a back reference is unknown text, not a set */
+	{"(abc|def).*\\1xyz", "xyz & abc|def"},
+	/* lookarounds contribute nothing */
+	{"(?<=abcd)efg.*hij", "efg & hij"},
+	{"abc(?!def.*ghi)jkl", "abcjkl"},
+	{"(?=abcd)xyz", "xyz"},
+	/* too short everywhere */
+	{"ab.*cd", ""},
+	/* a part too short is left out, the rest stays */
+	{"ab.*abcdef.*xyz", "abcdef & xyz"},
+};
+
+Test(factors, conjunctive_sets)
+{
+	for (size_t i = 0; i < sizeof(conj_cases) / sizeof(conj_cases[0]);
+	     i++) {
+		struct gs_factor_sets fs;
+		struct gs_factors one;
+		char got[2048], part[2048];
+		size_t k = 0;
+		int n = gs_factors_compute_all(conj_cases[i].pattern, 1,
+					       GS_FACTORS_MIN_LEN, &fs);
+
+		got[0] = '\0';
+		cr_expect_eq((size_t)n, fs.n, "%s", conj_cases[i].pattern);
+		cr_expect_leq(fs.n, GS_FACTORS_MAX_SETS);
+		for (size_t j = 0; j < fs.n; j++) {
+			joined(&fs.set[j], part, sizeof(part));
+			k += (size_t)snprintf(got + k, sizeof(got) - k, "%s%s",
+					      j ? " & " : "", part);
+			cr_expect_eq(fs.set[j].caseless, 1);
+		}
+		cr_expect_str_eq(got, conj_cases[i].want, "%s",
+				 conj_cases[i].pattern);
+		/* gs_factors_compute gives the best set, the first */
+		cr_expect_eq(gs_factors_compute(conj_cases[i].pattern, 1,
+						GS_FACTORS_MIN_LEN, &one),
+			     n > 0, "%s", conj_cases[i].pattern);
+		if (n > 0) {
+			char first[2048];
+
+			joined(&one, part, sizeof(part));
+			joined(&fs.set[0], first, sizeof(first));
+			cr_expect_str_eq(part, first, "%s",
+					 conj_cases[i].pattern);
+		}
+		gs_factors_release(&one);
+		gs_factor_sets_release(&fs);
+	}
+}
+
 Test(factors, product_is_bounded)
 {
 	struct gs_factors f;
@@ -236,8 +323,8 @@ struct pat {
 	const struct gs_pattern *p;
 	int caseless;
 	size_t min_len;
-	int has;
-	struct gs_factors f;
+	int has; /* how many sets */
+	struct gs_factor_sets f;
 };
 
 static const char *root(void)
@@ -259,8 +346,8 @@ static void add_pat(struct pat **v, size_t *n, size_t *cap,
 	(*v)[*n].p = p;
 	(*v)[*n].caseless = caseless;
 	(*v)[*n].min_len = min_len;
-	(*v)[*n].has = gs_factors_compute(p->src, caseless, min_len,
-					  &(*v)[*n].f);
+	(*v)[*n].has = gs_factors_compute_all(p->src, caseless, min_len,
+					      &(*v)[*n].f);
 	(*n)++;
 }
 
@@ -377,7 +464,7 @@ static int contains(const char *t, size_t n, const struct gs_factor *f,
 	return 0;
 }
 
-Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
+Test(factors, pcre2_match_implies_a_factor_of_every_set, .timeout = 120)
 {
 	char path[1024];
 	struct gs_rules *rules = NULL;
@@ -390,7 +477,8 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 	pcre2_match_data *md = pcre2_match_data_create(64, NULL);
 	struct gs_buf b;
 	unsigned long seed = 5;
-	size_t matched = 0, hazards = 0, factored = 0;
+	size_t matched = 0, hazards = 0, factored = 0, conj = 0;
+	size_t conj_matched = 0;
 
 	memset(&opt, 0, sizeof(opt));
 	snprintf(path, sizeof(path), "%s/rules", root());
@@ -424,8 +512,12 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 	add_lines(&base, &nbase, &bcap, "corpus/demo/intel.csv", 1500);
 	add_lines(&base, &nbase, &bcap, "corpus/hard/intel.csv", 1500);
 	cr_assert_gt(nbase, 100, "base texts %zu", nbase);
-	for (size_t i = 0; i < npats; i++)
+	for (size_t i = 0; i < npats; i++) {
 		factored += pats[i].has != 0;
+		conj += pats[i].has > 1;
+	}
+	/* the pack's two-part patterns give conjunctions */
+	cr_expect_gt(conj, 20, "%zu patterns with several sets", conj);
 	/* most of the pack gets factors, or the prefilter would be slow */
 	cr_expect_gt(factored * 10, npats * 8, "%zu of %zu factored",
 		     factored, npats);
@@ -440,7 +532,7 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 		hazards += hazard != 0;
 		for (size_t i = 0; i < npats; i++) {
 			const struct pat *p = &pats[i];
-			int rc, found = 0;
+			int rc;
 
 			if (!p->has)
 				continue;
@@ -449,22 +541,32 @@ Test(factors, pcre2_match_implies_a_factor, .timeout = 120)
 			if (rc < 0)
 				continue;
 			matched++;
-			for (size_t k = 0; k < p->f.n && !found; k++)
-				found = contains(b.data, b.len, &p->f.v[k],
-						 p->f.caseless);
-			for (size_t k = 0; k < p->f.n; k++)
-				cr_assert_geq(p->f.v[k].len, p->min_len);
-			cr_assert(found || (hazard && p->f.caseless),
-				  "'%s' matches \"%s\" without any factor",
-				  p->p->src, b.data);
+			conj_matched += p->has > 1;
+			/* every set: a match holds a string of each */
+			for (size_t j = 0; j < p->f.n; j++) {
+				const struct gs_factors *f = &p->f.set[j];
+				int found = 0;
+
+				for (size_t k = 0; k < f->n && !found; k++)
+					found = contains(b.data, b.len, &f->v[k],
+							 f->caseless);
+				for (size_t k = 0; k < f->n; k++)
+					cr_assert_geq(f->v[k].len, p->min_len);
+				cr_assert(found || (hazard && f->caseless),
+					  "'%s' matches \"%s\" without a factor "
+					  "of set %zu",
+					  p->p->src, b.data, j);
+			}
 		}
 	}
 	cr_expect_gt(matched, 2000, "matches %zu", matched);
+	cr_expect_gt(conj_matched, 500, "matches of conjunctions %zu",
+		     conj_matched);
 	cr_expect_gt(hazards, 100, "texts with long s or kelvin %zu", hazards);
 
 	gs_buf_release(&b);
 	for (size_t i = 0; i < npats; i++)
-		gs_factors_release(&pats[i].f);
+		gs_factor_sets_release(&pats[i].f);
 	free(pats);
 	for (size_t i = 0; i < nbase; i++)
 		free(base[i]);

@@ -978,6 +978,7 @@ Test(pack, prefilter_equals_pcre2_only_on_corpus, .timeout = 120)
 
 	corpus_equal(path(p0, "corpus/demo/intel.csv"), 100);
 	corpus_equal(path(p0, "corpus/hard/intel.csv"), 50);
+	corpus_equal(path(p0, "corpus/holdout/intel.csv"), 50);
 	/* a larger generated export, when given (corpus-gen output) */
 	if (extra != NULL && *extra != '\0')
 		corpus_equal(extra, 100);
