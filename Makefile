@@ -16,7 +16,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all tests deps check test unit asan demo bench eval install clean format test-browser
+.PHONY: all tests deps check test unit asan demo bench eval fuzz install clean format test-browser
 all: $(B)/gapscan $(B)/corpus-gen
 
 deps:
@@ -82,6 +82,13 @@ bench: deps all
 # Precision and recall on corpus/hard and on a generated corpus.
 eval: deps all
 	sh tests/eval.sh
+
+# libFuzzer harnesses (tests/fuzz/), FUZZ_SECS seconds each; a crash is
+# saved under build-fuzz/crash/NAME/.
+FUZZ_SECS ?= 60
+fuzz:
+	@command -v clang >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q clang; }
+	sh tests/fuzz/run.sh $(FUZZ_SECS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gapscan/rules $(DESTDIR)$(PREFIX)/share/gapscan/profiles

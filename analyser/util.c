@@ -469,6 +469,7 @@ static const uint32_t K256[64] = {
 static void sha256_block(struct gs_sha256 *s, const unsigned char *b);
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define GS_SHA_NI 1
 
@@ -540,9 +541,13 @@ static void sha256_blocks(struct gs_sha256 *s, const unsigned char *p,
 {
 #ifdef GS_SHA_NI
 	if (sha_accel < 0) {
-		__builtin_cpu_init();
-		sha_accel = __builtin_cpu_supports("sha") &&
-			    __builtin_cpu_supports("sse4.1");
+		/* CPUID leaf 7 EBX bit 29: SHA; leaf 1 ECX bit 19: SSE4.1
+		 * (read directly: clang's __builtin_cpu_supports has no "sha") */
+		unsigned a, b, c, d;
+
+		sha_accel = __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+			    (b >> 29 & 1) && __get_cpuid(1, &a, &b, &c, &d) &&
+			    (c >> 19 & 1);
 	}
 	if (sha_accel) {
 		sha256_blocks_ni(s->h, p, nblocks);
