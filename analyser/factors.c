@@ -32,9 +32,13 @@
 #define DEPTH_MAX 200
 #define CAND_MAX 8     /* required sets a concatenation keeps */
 
+/* A set of strings; h is an open-addressing index of v (slot = index + 1,
+ * 0 empty) so that adding stays O(1) for the larger sets. */
 struct sset {
 	struct gs_factor *v;
 	size_t n, cap;
+	size_t *h;
+	size_t hcap; /* a power of two, or 0 */
 };
 
 /* s: the exact set, or the best required set; more[]: further required
@@ -61,14 +65,62 @@ static void sset_free(struct sset *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].s);
 	free(s->v);
+	free(s->h);
 	memset(s, 0, sizeof(*s));
+}
+
+static size_t str_hash(const char *p, size_t len)
+{
+	size_t h = 14695981039346656037UL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
+	return h;
+}
+
+/* (Re)builds the index of s with room for at least want strings. */
+static void sset_reindex(struct sset *s, size_t want)
+{
+	size_t cap = 16;
+
+	while (cap < want * 2)
+		cap *= 2;
+	free(s->h);
+	s->h = xcalloc(cap, sizeof(*s->h));
+	s->hcap = cap;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k = str_hash(s->v[i].s, s->v[i].len) & (cap - 1);
+
+		while (s->h[k] != 0)
+			k = (k + 1) & (cap - 1);
+		s->h[k] = i + 1;
+	}
+}
+
+/* Index of the string p[0..len) in s, or -1. */
+static long sset_find(const struct sset *s, const char *p, size_t len)
+{
+	size_t k;
+
+	if (s->hcap == 0)
+		return -1;
+	k = str_hash(p, len) & (s->hcap - 1);
+	while (s->h[k] != 0) {
+		const struct gs_factor *f = &s->v[s->h[k] - 1];
+
+		if (f->len == len && memcmp(f->s, p, len) == 0)
+			return (long)(s->h[k] - 1);
+		k = (k + 1) & (s->hcap - 1);
+	}
+	return -1;
 }
 
 static void sset_add(struct sset *s, const char *p, size_t len)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].len == len && memcmp(s->v[i].s, p, len) == 0)
-			return;
+	size_t k;
+
+	if (sset_find(s, p, len) >= 0)
+		return;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 4;
 		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
@@ -78,6 +130,14 @@ static void sset_add(struct sset *s, const char *p, size_t len)
 	s->v[s->n].s[len] = '\0';
 	s->v[s->n].len = len;
 	s->n++;
+	if ((s->n + 1) * 2 > s->hcap) {
+		sset_reindex(s, s->n * 2);
+		return;
+	}
+	k = str_hash(p, len) & (s->hcap - 1);
+	while (s->h[k] != 0)
+		k = (k + 1) & (s->hcap - 1);
+	s->h[k] = s->n;
 }
 
 static void sset_copy(struct sset *dst, const struct sset *src)
@@ -91,17 +151,51 @@ static int sset_equal(const struct sset *a, const struct sset *b)
 {
 	if (a->n != b->n)
 		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		size_t j;
-
-		for (j = 0; j < b->n; j++)
-			if (a->v[i].len == b->v[j].len &&
-			    memcmp(a->v[i].s, b->v[j].s, a->v[i].len) == 0)
-				break;
-		if (j == b->n)
+	for (size_t i = 0; i < a->n; i++)
+		if (sset_find(b, a->v[i].s, a->v[i].len) < 0)
 			return 0;
-	}
 	return 1;
+}
+
+/* Drops every string that contains another string of s: for a REQUIRED
+ * set ("a match contains one of them") the shorter one alone says as much.
+ * The shortest length stays. Never for an exact set. A string is looked
+ * up by its substrings of the lengths the set holds. */
+static void sset_minimize(struct sset *s)
+{
+	unsigned char lens[GS_FACTORS_MAX_LEN + 1];
+	unsigned char *drop;
+	size_t keep = 0;
+
+	if (s->n < 2)
+		return;
+	drop = xcalloc(s->n, 1);
+	memset(lens, 0, sizeof(lens));
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].len <= GS_FACTORS_MAX_LEN)
+			lens[s->v[i].len] = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct gs_factor *f = &s->v[i];
+		int covered = 0;
+
+		for (size_t l = 0; l < f->len && l <= GS_FACTORS_MAX_LEN &&
+				   !covered; l++) {
+			if (!lens[l])
+				continue;
+			for (size_t at = 0; at + l <= f->len && !covered; at++)
+				covered = sset_find(s, f->s + at, l) >= 0;
+		}
+		drop[i] = (unsigned char)covered;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (drop[i])
+			free(s->v[i].s);
+		else
+			s->v[keep++] = s->v[i];
+	}
+	free(drop);
+	s->n = keep;
+	sset_reindex(s, s->n);
 }
 
 static void info_free(struct info *in)
@@ -213,6 +307,7 @@ static void concat_offer(struct concat *c, struct sset *s)
 		sset_free(s);
 		return;
 	}
+	sset_minimize(s);
 	for (size_t i = 0; i < c->ncand; i++) {
 		if (sset_equal(&c->cand[i], s)) {
 			sset_free(s);
@@ -880,11 +975,15 @@ static struct info parse_alt(struct parser *ps)
 		info_free(&b);
 		if (acc.exact && acc.s.n > GS_FACTORS_MAX_SET)
 			acc.exact = 0;
+		if (!acc.exact && acc.s.n > UNION_MAX)
+			sset_minimize(&acc.s);
 		if (acc.s.n > UNION_MAX) {
 			info_free(&acc);
 			acc = info_any();
 		}
 	}
+	if (!acc.exact)
+		sset_minimize(&acc.s);
 	return acc;
 }
 
@@ -905,6 +1004,7 @@ static void take(struct gs_factors *f, struct sset *s, int fold)
 	f->v = s->v;
 	f->n = s->n;
 	f->caseless = fold;
+	free(s->h);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -926,8 +1026,10 @@ static int compute(const char *src, int fold, size_t min_len,
 		     i++) {
 			struct sset *s = i == 0 ? &in.s : &in.more[i - 1];
 
-			if (usable(s, min_len))
+			if (usable(s, min_len)) {
+				sset_minimize(s);
 				take(&out->set[out->n++], s, fold);
+			}
 		}
 	}
 	info_free(&in);

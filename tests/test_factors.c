@@ -48,10 +48,22 @@ static void joined(const struct gs_factors *f, char *out, size_t n)
 }
 
 static const struct fcase cases[] = {
-	{"\\bolder (males?|men)\\b", 1, "older male|older males|older men"},
+	/* a string holding another of the set says nothing more: dropped */
+	{"\\bolder (males?|men)\\b", 1, "older male|older men"},
 	{"\\bmf[hcs]\\b", 1, "mfc|mfh|mfs"},
-	{"(a|b)?cde", 1, "acde|bcde|cde"},
-	{"x{0,3}abc", 1, "abc|xabc|xxabc|xxxabc"},
+	{"(a|b)?cde", 1, "cde"},
+	{"x{0,3}abc", 1, "abc"},
+	{"(?:19|[2-3][0-9])s?\\+?\\)", 1,
+	 "19)|19+)|19s)|19s+)|20)|20+)|20s)|20s+)|21)|21+)|21s)|21s+)|22)|22+)|"
+	 "22s)|22s+)|23)|23+)|23s)|23s+)|24)|24+)|24s)|24s+)|25)|25+)|25s)|"
+	 "25s+)|26)|26+)|26s)|26s+)|27)|27+)|27s)|27s+)|28)|28+)|28s)|28s+)|29)|"
+	 "29+)|29s)|29s+)|30)|30+)|30s)|30s+)|31)|31+)|31s)|31s+)|32)|32+)|32s)|"
+	 "32s+)|33)|33+)|33s)|33s+)|34)|34+)|34s)|34s+)|35)|35+)|35s)|35s+)|36)|"
+	 "36+)|36s)|36s+)|37)|37+)|37s)|37s+)|38)|38+)|38s)|38s+)|39)|39+)|39s)|"
+	 "39s+)"},
+	/* the product would pass GS_FACTORS_MAX_SET: the run is cut before
+	 * the optional part, and "19".."39" is too short */
+	{"(?:19|[2-3][0-9])s?\\+?(?: ?- ?[2-6]0s)?\\)", 1, ""},
 	/* a bounded gap ends the run: the best side wins */
 	{"\\bconcerns? (?:of|re)\\b[^.;]{0,20}\\bcse\\b", 1,
 	 "concern of|concern re|concerns of|concerns re"},
@@ -143,7 +155,7 @@ static const struct ccase conj_cases[] = {
 	{"abc.*def.*ghij", "ghij & abc & def"},
 	{"(?:foo|bar)baz.{0,9}qux", "barbaz|foobaz & qux"},
 	{"colou?r.*(?:red|blue)", "color|colour & blue|red"},
-	{"(?:male|man)s?.*\\bchild\\b", "child & male|males|man|mans"},
+	{"(?:male|man)s?.*\\bchild\\b", "child & male|man"},
 	{"abc\\w+def\\d{2,}ghi", "abc & def & ghi"},
 	/* at most GS_FACTORS_MAX_SETS, the best ones */
 	{"one.*two.*three.*four.*five.*six", "three & four & five & one"},
