@@ -93,6 +93,34 @@ void gs_run_init(struct gs_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
+/* Each frees an array of findings and the strings it owns. */
+static void free_language(struct gs_language_finding *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].record_id);
+		free(v[i].unit);
+		free(v[i].district);
+	}
+	free(v);
+}
+
+static void free_limits(struct gs_limit_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].record_id);
+	free(v);
+}
+
+static void free_dq(struct gs_dq_finding *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].kind);
+		free(v[i].action_id);
+		free(v[i].intel_id);
+	}
+	free(v);
+}
+
 void gs_run_release(struct gs_run *run)
 {
 	free(run->flagged); /* their parts are in the arenas */
@@ -106,23 +134,11 @@ void gs_run_release(struct gs_run *run)
 		free(run->rejects[i].reason);
 	}
 	free(run->rejects);
-	for (size_t i = 0; i < run->nlimits; i++)
-		free(run->limits[i].record_id);
-	free(run->limits);
-	for (size_t i = 0; i < run->ndq; i++) {
-		free(run->dq[i].kind);
-		free(run->dq[i].action_id);
-		free(run->dq[i].intel_id);
-	}
-	free(run->dq);
+	free_limits(run->limits, run->nlimits);
+	free_dq(run->dq, run->ndq);
 	free(run->months);
 	gs_map_free(run->strings);
-	for (size_t i = 0; i < run->nlanguage; i++) {
-		free(run->language[i].record_id);
-		free(run->language[i].unit);
-		free(run->language[i].district);
-	}
-	free(run->language);
+	free_language(run->language, run->nlanguage);
 	gs_chain_set_release(&run->chains);
 	free(run->timings);
 	free(run->intel.path);
@@ -714,22 +730,10 @@ static void discard_batch(struct batch *b)
 		struct result *r = &b->results[i];
 
 		free(r->flagged); /* its parts are in a run arena */
-		for (size_t k = 0; k < r->nlang; k++) {
-			free(r->lang[k].record_id);
-			free(r->lang[k].unit);
-			free(r->lang[k].district);
-		}
-		for (size_t k = 0; k < r->nlimits; k++)
-			free(r->limits[k].record_id);
-		for (size_t k = 0; k < r->ndq; k++) {
-			free(r->dq[k].kind);
-			free(r->dq[k].action_id);
-			free(r->dq[k].intel_id);
-		}
+		free_language(r->lang, r->nlang);
+		free_limits(r->limits, r->nlimits);
+		free_dq(r->dq, r->ndq);
 		free(r->rules);
-		free(r->lang);
-		free(r->limits);
-		free(r->dq);
 		memset(r, 0, sizeof(*r));
 	}
 	b->n = 0;
