@@ -959,6 +959,54 @@ static int prepare(struct gs_store *s, const char *sql, sqlite3_stmt **st,
 	return 0;
 }
 
+typedef int (*row_fn)(sqlite3_stmt *st, void *ctx);
+
+/* Steps st, calling fn per row until it returns non-zero, and finalises
+ * st. Returns fn's non-zero result, the error "<what>: <sqlite message>"
+ * when stepping fails, or 0. */
+static int each_row(struct gs_store *s, sqlite3_stmt *st, row_fn fn,
+		    void *ctx, const char *what, struct gs_error *err)
+{
+	int rc = 0;
+	int step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(st, ctx);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Prepares sql, binds ?1 to run and reads the rows through each_row. */
+static int query_rows(struct gs_store *s, const char *sql, long long run,
+		      row_fn fn, void *ctx, const char *what,
+		      struct gs_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(s, sql, &st, err);
+
+	if (rc < 0)
+		return rc;
+	bind_int(st, 1, run);
+	return each_row(s, st, fn, ctx, what, err);
+}
+
+/* A public row callback and its context, for the row_fn that fills the
+ * row it is given. */
+struct forward {
+	union {
+		gs_store_assessment_cb assessment;
+		gs_store_hit_cb hit;
+		gs_store_chain_cb chain;
+		gs_store_isolated_cb isolated;
+	} cb;
+	void *ctx;
+};
+
 #define RUN_COLUMNS                                                           \
 	"SELECT r.id, r.tool_version, r.started_at, r.finished_at,"           \
 	" r.seconds, r.as_of, r.sla_days, r.threshold, r.profile_name,"        \
@@ -1014,42 +1062,47 @@ static void read_run_row(sqlite3_stmt *st, struct gs_store_run_row *r)
 	r->intel_bytes = (unsigned long long)sqlite3_column_int64(st, i++);
 }
 
+struct run_rows {
+	struct gs_store_run_row *v;
+	size_t len, cap;
+};
+
+static int run_row(sqlite3_stmt *st, void *ctx)
+{
+	struct run_rows *r = ctx;
+
+	if (r->len == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 8;
+		r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	memset(&r->v[r->len], 0, sizeof r->v[r->len]);
+	read_run_row(st, &r->v[r->len++]);
+	return 0;
+}
+
 static int read_runs(struct gs_store *s, long long only,
 		     struct gs_store_run_row **rows, size_t *n,
 		     struct gs_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct gs_store_run_row *v = NULL;
-	size_t len = 0, cap = 0;
+	struct run_rows r = {0};
 	int rc;
-	int step;
 
 	rc = prepare(s,
 		     only ? RUN_COLUMNS " WHERE r.id = ?1"
 			  : RUN_COLUMNS " ORDER BY r.id DESC",
 		     &st, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	if (only)
 		bind_int(st, 1, only);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 8;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		memset(&v[len], 0, sizeof v[len]);
-		read_run_row(st, &v[len++]);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read runs");
-out:
-	sqlite3_finalize(st);
+	rc = each_row(s, st, run_row, &r, "cannot read runs", err);
 	if (rc < 0) {
-		gs_store_runs_free(v, len);
+		gs_store_runs_free(r.v, r.len);
 		return rc;
 	}
-	*rows = v;
-	*n = len;
+	*rows = r.v;
+	*n = r.len;
 	return 0;
 }
 
@@ -1121,6 +1174,33 @@ long long gs_store_previous_run(struct gs_store *s, long long id)
 		      id);
 }
 
+static int assessment_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct forward *f = ctx;
+	struct gs_store_assessment a;
+
+	a.record_id = col_text(st, 0);
+	a.line = (long)sqlite3_column_int64(st, 1);
+	a.logged_date = col_text(st, 2);
+	a.district = col_text(st, 3);
+	a.unit = col_text(st, 4);
+	a.grading = col_text(st, 5);
+	a.priority = col_text(st, 6);
+	a.subjects = col_text(st, 7);
+	a.sla = sqlite3_column_int(st, 8);
+	a.score = sqlite3_column_int(st, 9);
+	a.status = col_text(st, 10);
+	a.days = (long)sqlite3_column_int64(st, 11);
+	a.first_action_id = col_text(st, 12);
+	a.first_action_type = col_text(st, 13);
+	a.first_action_date = col_text(st, 14);
+	a.rules = col_text(st, 15);
+	a.excerpt = col_text(st, 16);
+	a.mark_start = (size_t)sqlite3_column_int64(st, 17);
+	a.mark_end = (size_t)sqlite3_column_int64(st, 18);
+	return f->cb.assessment(&a, f->ctx);
+}
+
 int gs_store_assessments(struct gs_store *s, long long run,
 			 gs_store_assessment_cb cb, void *ctx,
 			 struct gs_error *err)
@@ -1131,43 +1211,25 @@ int gs_store_assessments(struct gs_store *s, long long run,
 		" first_action_id, first_action_type, first_action_date, rules,"
 		" excerpt, mark_start, mark_end"
 		" FROM assessments WHERE run_id = ?1 ORDER BY record_id";
-	sqlite3_stmt *st = NULL;
-	struct gs_store_assessment a;
-	int rc;
-	int step;
+	struct forward f = {.cb.assessment = cb, .ctx = ctx};
 
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		return rc;
-	bind_int(st, 1, run);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		a.record_id = col_text(st, 0);
-		a.line = (long)sqlite3_column_int64(st, 1);
-		a.logged_date = col_text(st, 2);
-		a.district = col_text(st, 3);
-		a.unit = col_text(st, 4);
-		a.grading = col_text(st, 5);
-		a.priority = col_text(st, 6);
-		a.subjects = col_text(st, 7);
-		a.sla = sqlite3_column_int(st, 8);
-		a.score = sqlite3_column_int(st, 9);
-		a.status = col_text(st, 10);
-		a.days = (long)sqlite3_column_int64(st, 11);
-		a.first_action_id = col_text(st, 12);
-		a.first_action_type = col_text(st, 13);
-		a.first_action_date = col_text(st, 14);
-		a.rules = col_text(st, 15);
-		a.excerpt = col_text(st, 16);
-		a.mark_start = (size_t)sqlite3_column_int64(st, 17);
-		a.mark_end = (size_t)sqlite3_column_int64(st, 18);
-		rc = cb(&a, ctx);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read assessments");
-	sqlite3_finalize(st);
-	return rc;
+	return query_rows(s, sql, run, assessment_row, &f,
+			  "cannot read assessments", err);
+}
+
+static int hit_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct forward *f = ctx;
+	struct gs_store_hit h;
+
+	h.record_id = col_text(st, 0);
+	h.rule_id = col_text(st, 1);
+	h.field = col_text(st, 2);
+	h.start = (long)sqlite3_column_int64(st, 3);
+	h.end = (long)sqlite3_column_int64(st, 4);
+	h.state = col_text(st, 5);
+	h.cue = col_text(st, 6);
+	return f->cb.hit(&h, f->ctx);
 }
 
 int gs_store_hits(struct gs_store *s, long long run, const char *record_id,
@@ -1178,35 +1240,40 @@ int gs_store_hits(struct gs_store *s, long long run, const char *record_id,
 		" state, cue_id FROM hits WHERE run_id = ?1"
 		" AND (?2 IS NULL OR record_id = ?2)"
 		" ORDER BY record_id, field_index, start_byte, rowid";
+	struct forward f = {.cb.hit = cb, .ctx = ctx};
 	sqlite3_stmt *st = NULL;
-	struct gs_store_hit h;
 	int rc;
-	int step;
 
 	rc = prepare(s, sql, &st, err);
 	if (rc < 0)
 		return rc;
 	bind_int(st, 1, run);
 	bind_text(st, 2, record_id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		h.record_id = col_text(st, 0);
-		h.rule_id = col_text(st, 1);
-		h.field = col_text(st, 2);
-		h.start = (long)sqlite3_column_int64(st, 3);
-		h.end = (long)sqlite3_column_int64(st, 4);
-		h.state = col_text(st, 5);
-		h.cue = col_text(st, 6);
-		rc = cb(&h, ctx);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read hits");
-	sqlite3_finalize(st);
-	return rc;
+	return each_row(s, st, hit_row, &f, "cannot read hits", err);
 }
 
 /* ---- repeat intelligence ---- */
+
+static int chain_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct forward *f = ctx;
+	struct gs_store_chain_row c;
+
+	c.chain_id = sqlite3_column_int64(st, 0);
+	c.key_type = col_text(st, 1);
+	c.key_value = col_text(st, 2);
+	c.record_id = col_text(st, 3);
+	c.logged_day = (long)sqlite3_column_int64(st, 4);
+	c.logged_date = col_text(st, 5);
+	c.status = col_text(st, 6);
+	c.grading = col_text(st, 7);
+	c.nmembers = col_ulong(st, 8);
+	c.nsubjects = col_ulong(st, 9);
+	c.ngaps = col_ulong(st, 10);
+	c.span_days = (long)sqlite3_column_int64(st, 11);
+	c.cross_referenced = sqlite3_column_int(st, 12) != 0;
+	return f->cb.chain(&c, f->ctx);
+}
 
 int gs_store_chains(struct gs_store *s, long long run, gs_store_chain_cb cb,
 		    void *ctx, struct gs_error *err)
@@ -1219,37 +1286,22 @@ int gs_store_chains(struct gs_store *s, long long run, gs_store_chain_cb cb,
 		" LEFT JOIN assessments a ON a.run_id = c.run_id"
 		" AND a.record_id = c.record_id WHERE c.run_id = ?1"
 		" ORDER BY c.chain_id, c.logged_day, c.record_id";
-	sqlite3_stmt *st = NULL;
-	struct gs_store_chain_row c;
-	int rc;
-	int step;
+	struct forward f = {.cb.chain = cb, .ctx = ctx};
 
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		return rc;
-	bind_int(st, 1, run);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		c.chain_id = sqlite3_column_int64(st, 0);
-		c.key_type = col_text(st, 1);
-		c.key_value = col_text(st, 2);
-		c.record_id = col_text(st, 3);
-		c.logged_day = (long)sqlite3_column_int64(st, 4);
-		c.logged_date = col_text(st, 5);
-		c.status = col_text(st, 6);
-		c.grading = col_text(st, 7);
-		c.nmembers = col_ulong(st, 8);
-		c.nsubjects = col_ulong(st, 9);
-		c.ngaps = col_ulong(st, 10);
-		c.span_days = (long)sqlite3_column_int64(st, 11);
-		c.cross_referenced = sqlite3_column_int(st, 12) != 0;
-		rc = cb(&c, ctx);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read chains");
-	sqlite3_finalize(st);
-	return rc;
+	return query_rows(s, sql, run, chain_row, &f, "cannot read chains",
+			  err);
+}
+
+static int isolated_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct forward *f = ctx;
+	struct gs_store_isolated_row row;
+
+	row.record_id = col_text(st, 0);
+	row.logged_date = col_text(st, 1);
+	row.status = col_text(st, 2);
+	row.grading = col_text(st, 3);
+	return f->cb.isolated(&row, f->ctx);
 }
 
 int gs_store_isolated(struct gs_store *s, long long run,
@@ -1261,28 +1313,19 @@ int gs_store_isolated(struct gs_store *s, long long run,
 		" FROM isolated_records i LEFT JOIN assessments a"
 		" ON a.run_id = i.run_id AND a.record_id = i.record_id"
 		" WHERE i.run_id = ?1 ORDER BY i.record_id";
-	sqlite3_stmt *st = NULL;
-	struct gs_store_isolated_row row;
-	int rc;
-	int step;
+	struct forward f = {.cb.isolated = cb, .ctx = ctx};
 
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		return rc;
-	bind_int(st, 1, run);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		row.record_id = col_text(st, 0);
-		row.logged_date = col_text(st, 1);
-		row.status = col_text(st, 2);
-		row.grading = col_text(st, 3);
-		rc = cb(&row, ctx);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read isolated records");
-	sqlite3_finalize(st);
-	return rc;
+	return query_rows(s, sql, run, isolated_row, &f,
+			  "cannot read isolated records", err);
+}
+
+static int ulong_pair_row(sqlite3_stmt *st, void *ctx)
+{
+	unsigned long *v = ctx;
+
+	v[0] = col_ulong(st, 0);
+	v[1] = col_ulong(st, 1);
+	return 0;
 }
 
 int gs_store_chain_counts(struct gs_store *s, long long run,
@@ -1292,23 +1335,13 @@ int gs_store_chain_counts(struct gs_store *s, long long run,
 	static const char sql[] =
 		"SELECT coalesce(chains, 0), coalesce(isolated_pairs, 0)"
 		" FROM runs WHERE id = ?1";
-	sqlite3_stmt *st = NULL;
+	unsigned long v[2] = {0, 0};
 	int rc;
-	int step;
 
-	*chains = *pairs = 0;
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		return rc;
-	bind_int(st, 1, run);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*chains = col_ulong(st, 0);
-		*pairs = col_ulong(st, 1);
-	} else if (step != SQLITE_DONE) {
-		rc = db_fail(s, err, "cannot read chain counts");
-	}
-	sqlite3_finalize(st);
+	rc = query_rows(s, sql, run, ulong_pair_row, v,
+			"cannot read chain counts", err);
+	*chains = v[0];
+	*pairs = v[1];
 	return rc;
 }
 
@@ -1420,17 +1453,44 @@ static int cmp_count(const void *a, const void *b)
 	return strcmp(x->group ? x->group : "", y->group ? y->group : "");
 }
 
+struct records_ctx {
+	struct counts_acc *acc;
+	unsigned keys;
+	size_t nflagged_rows; /* rows from assessments, before any added */
+	int any;
+};
+
+static int records_row(sqlite3_stmt *st, void *ctx)
+{
+	struct records_ctx *r = ctx;
+	const char *month = col_text(st, 0);
+	const char *group = col_text(st, 1);
+	struct gs_store_count *c = NULL;
+
+	r->any = 1;
+	for (size_t i = 0; i < r->nflagged_rows; i++) {
+		struct gs_store_count *row = &r->acc->rows[i];
+
+		if (strcmp(row->month, month) == 0 &&
+		    strcmp(row->group ? row->group : "", group) == 0) {
+			c = row;
+			break;
+		}
+	}
+	if (!c)
+		c = acc_push(r->acc, month, group, r->keys);
+	c->records = (long)sqlite3_column_int64(st, 2);
+	return 0;
+}
+
 /* Fills records from run_months, adding rows for groups that have
  * records but no flagged record. */
 static int add_records(struct gs_store *s, long long run, unsigned keys,
 		       struct counts_acc *acc, struct gs_error *err)
 {
 	char sql[640];
-	sqlite3_stmt *st = NULL;
-	size_t nflagged_rows = acc->n;
-	int any = 0;
+	struct records_ctx r = {acc, keys, acc->n, 0};
 	int rc;
-	int step;
 
 	if (keys & GS_STORE_BY_CATEGORY)
 		return 0; /* unflagged records have no category */
@@ -1444,37 +1504,36 @@ static int add_records(struct gs_store *s, long long run, unsigned keys,
 			 ? " AND EXISTS (SELECT 1 FROM run_months"
 			   " WHERE run_id = ?1 AND district <> '')"
 			 : "");
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		return rc;
-	bind_int(st, 1, run);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *month = col_text(st, 0);
-		const char *group = col_text(st, 1);
-		struct gs_store_count *c = NULL;
-
-		any = 1;
-		for (size_t i = 0; i < nflagged_rows; i++) {
-			struct gs_store_count *r = &acc->rows[i];
-
-			if (strcmp(r->month, month) == 0 &&
-			    strcmp(r->group ? r->group : "", group) == 0) {
-				c = r;
-				break;
-			}
-		}
-		if (!c)
-			c = acc_push(acc, month, group, keys);
-		c->records = (long)sqlite3_column_int64(st, 2);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read run_months");
-	sqlite3_finalize(st);
+	rc = query_rows(s, sql, run, records_row, &r,
+			"cannot read run_months", err);
 	/* records known for the run: a group without any is 0, not unknown */
-	for (size_t i = 0; rc == 0 && any && i < acc->n; i++)
+	for (size_t i = 0; rc == 0 && r.any && i < acc->n; i++)
 		if (acc->rows[i].records < 0)
 			acc->rows[i].records = 0;
 	return rc;
+}
+
+struct count_ctx {
+	struct counts_acc acc;
+	unsigned keys;
+};
+
+static int count_row(sqlite3_stmt *st, void *ctx)
+{
+	struct count_ctx *k = ctx;
+	struct counts_acc *acc = &k->acc;
+	const char *m = col_text(st, 0);
+	const char *g = col_text(st, 1);
+	struct gs_store_count *c = acc->n ? &acc->rows[acc->n - 1] : NULL;
+
+	if (!c || strcmp(c->month, m) != 0 ||
+	    strcmp(c->group ? c->group : "", g) != 0) {
+		acc_finish(acc);
+		c = acc_push(acc, m, g, k->keys);
+	}
+	acc_status(c, col_text(st, 2), (long)sqlite3_column_int64(st, 3),
+		   acc);
+	return 0;
 }
 
 int gs_store_counts(struct gs_store *s, long long run, unsigned keys,
@@ -1484,10 +1543,8 @@ int gs_store_counts(struct gs_store *s, long long run, unsigned keys,
 	char sql[1024];
 	const char *group = "''";
 	const char *join = "";
-	sqlite3_stmt *st = NULL;
-	struct counts_acc acc = {0};
+	struct count_ctx k = {.keys = keys};
 	int rc;
-	int step;
 
 	if (keys & GS_STORE_BY_DISTRICT) {
 		group = "coalesce(a.district, '')";
@@ -1504,42 +1561,22 @@ int gs_store_counts(struct gs_store *s, long long run, unsigned keys,
 		 (keys & GS_STORE_BY_MONTH) ? "coalesce(a.logged_month, '')"
 					    : "''",
 		 group, join);
-	rc = prepare(s, sql, &st, err);
-	if (rc < 0)
-		goto out;
-	bind_int(st, 1, run);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *m = col_text(st, 0);
-		const char *g = col_text(st, 1);
-		struct gs_store_count *c = acc.n ? &acc.rows[acc.n - 1] : NULL;
-
-		if (!c || strcmp(c->month, m) != 0 ||
-		    strcmp(c->group ? c->group : "", g) != 0) {
-			acc_finish(&acc);
-			c = acc_push(&acc, m, g, keys);
-		}
-		acc_status(c, col_text(st, 2),
-			   (long)sqlite3_column_int64(st, 3), &acc);
-	}
-	acc_finish(&acc);
-	if (step != SQLITE_DONE) {
-		rc = db_fail(s, err, "cannot read assessments");
-		goto out;
-	}
-	rc = add_records(s, run, keys, &acc, err);
-	if (rc == 0 && acc.n == 0 && keys == 0)
-		acc_push(&acc, "", "", keys);
-	if (rc == 0 && acc.n)
-		qsort(acc.rows, acc.n, sizeof *acc.rows, cmp_count);
-out:
-	sqlite3_finalize(st);
-	free(acc.days);
+	rc = query_rows(s, sql, run, count_row, &k, "cannot read assessments",
+			err);
+	acc_finish(&k.acc);
+	if (rc == 0)
+		rc = add_records(s, run, keys, &k.acc, err);
+	if (rc == 0 && k.acc.n == 0 && keys == 0)
+		acc_push(&k.acc, "", "", keys);
+	if (rc == 0 && k.acc.n)
+		qsort(k.acc.rows, k.acc.n, sizeof *k.acc.rows, cmp_count);
+	free(k.acc.days);
 	if (rc < 0) {
-		gs_store_counts_free(acc.rows, acc.n);
+		gs_store_counts_free(k.acc.rows, k.acc.n);
 		return rc;
 	}
-	*rows = acc.rows;
-	*n = acc.n;
+	*rows = k.acc.rows;
+	*n = k.acc.n;
 	return 0;
 }
 
@@ -1596,6 +1633,44 @@ static int cmp_diff(const void *a, const void *b)
 	return strcmp(x->record_id, y->record_id);
 }
 
+struct diff_rows {
+	int rules_changed;
+	struct gs_store_diff_row *v;
+	size_t len, cap;
+};
+
+static int diff_row(sqlite3_stmt *st, void *ctx)
+{
+	struct diff_rows *r = ctx;
+	const char *sa = col_text(st, 3);
+	const char *sb = col_text(st, 4);
+	int score_a = sqlite3_column_int(st, 7);
+	int score_b = sqlite3_column_int(st, 8);
+	int kind = classify(r->rules_changed, sa, sb, score_a, score_b);
+	struct gs_store_diff_row *d;
+
+	if (kind < 0)
+		return 0;
+	if (r->len == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	d = &r->v[r->len++];
+	d->kind = (enum gs_diff_kind)kind;
+	d->record_id = col_dup(st, 0);
+	d->district = col_dup(st, 1);
+	d->logged_date = col_dup(st, 2);
+	d->status_a = xstrdup(sa);
+	d->status_b = xstrdup(sb);
+	d->days_a = sa[0] ? (long)sqlite3_column_int64(st, 5) : -1;
+	d->days_b = sb[0] ? (long)sqlite3_column_int64(st, 6) : -1;
+	d->score_a = score_a;
+	d->score_b = score_b;
+	d->first_action_id = col_dup(st, 9);
+	d->first_action_type = col_dup(st, 10);
+	return 0;
+}
+
 int gs_store_diff(struct gs_store *s, long long run_a, long long run_b,
 		  struct gs_store_diff_row **rows, size_t *n,
 		  struct gs_error *err)
@@ -1615,65 +1690,32 @@ int gs_store_diff(struct gs_store *s, long long run_a, long long run_b,
 		" AND b.record_id = a.record_id)";
 	struct gs_store_run_row *ra = NULL, *rb = NULL;
 	sqlite3_stmt *st = NULL;
-	struct gs_store_diff_row *v = NULL;
-	size_t len = 0, cap = 0;
-	int rules_changed;
+	struct diff_rows r = {0};
 	int rc;
-	int step;
 
 	rc = gs_store_run_get(s, run_a, &ra, err);
 	if (rc == 0)
 		rc = gs_store_run_get(s, run_b, &rb, err);
 	if (rc < 0)
 		goto out;
-	rules_changed = strcmp(ra->rules_hash, rb->rules_hash) != 0;
+	r.rules_changed = strcmp(ra->rules_hash, rb->rules_hash) != 0;
 	rc = prepare(s, sql, &st, err);
 	if (rc < 0)
 		goto out;
 	bind_int(st, 1, run_a);
 	bind_int(st, 2, run_b);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sa = col_text(st, 3);
-		const char *sb = col_text(st, 4);
-		int score_a = sqlite3_column_int(st, 7);
-		int score_b = sqlite3_column_int(st, 8);
-		int kind = classify(rules_changed, sa, sb, score_a, score_b);
-		struct gs_store_diff_row *d;
-
-		if (kind < 0)
-			continue;
-		if (len == cap) {
-			cap = cap ? 2 * cap : 64;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		d = &v[len++];
-		d->kind = (enum gs_diff_kind)kind;
-		d->record_id = col_dup(st, 0);
-		d->district = col_dup(st, 1);
-		d->logged_date = col_dup(st, 2);
-		d->status_a = xstrdup(sa);
-		d->status_b = xstrdup(sb);
-		d->days_a = sa[0] ? (long)sqlite3_column_int64(st, 5) : -1;
-		d->days_b = sb[0] ? (long)sqlite3_column_int64(st, 6) : -1;
-		d->score_a = score_a;
-		d->score_b = score_b;
-		d->first_action_id = col_dup(st, 9);
-		d->first_action_type = col_dup(st, 10);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, err, "cannot read assessments");
-	else if (len)
-		qsort(v, len, sizeof *v, cmp_diff);
+	rc = each_row(s, st, diff_row, &r, "cannot read assessments", err);
+	if (rc == 0 && r.len)
+		qsort(r.v, r.len, sizeof *r.v, cmp_diff);
 out:
-	sqlite3_finalize(st);
 	gs_store_runs_free(ra, ra ? 1 : 0);
 	gs_store_runs_free(rb, rb ? 1 : 0);
 	if (rc < 0) {
-		gs_store_diff_free(v, len);
+		gs_store_diff_free(r.v, r.len);
 		return rc;
 	}
-	*rows = v;
-	*n = len;
+	*rows = r.v;
+	*n = r.len;
 	return 0;
 }
 
