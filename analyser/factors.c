@@ -17,7 +17,10 @@
  *   every branch is);
  * - x? is exact x plus "", x{m,n} repeats x m times then (x|"") up to n,
  *   x* and the rest of an unbounded repeat are "nothing known";
- * - zero-width items (\b, anchors, lookarounds) are exact {""}.
+ * - zero-width items (\b, anchors, lookarounds) are exact {""};
+ * - a required set drops every string holding another of its strings
+ *   (sset_minimize): "contains one of them" stays the same, with fewer
+ *   literals.
  * Whatever is not understood fails the whole pattern (no factors).
  */
 #include <stdlib.h>
@@ -39,6 +42,7 @@ struct sset {
 	size_t n, cap;
 	size_t *h;
 	size_t hcap; /* a power of two, or 0 */
+	int minimal; /* 1 after sset_minimize, until the next add */
 };
 
 /* s: the exact set, or the best required set; more[]: further required
@@ -130,6 +134,7 @@ static void sset_add(struct sset *s, const char *p, size_t len)
 	s->v[s->n].s[len] = '\0';
 	s->v[s->n].len = len;
 	s->n++;
+	s->minimal = 0;
 	if ((s->n + 1) * 2 > s->hcap) {
 		sset_reindex(s, s->n * 2);
 		return;
@@ -142,8 +147,12 @@ static void sset_add(struct sset *s, const char *p, size_t len)
 
 static void sset_copy(struct sset *dst, const struct sset *src)
 {
+	int was_empty = dst->n == 0;
+
 	for (size_t i = 0; i < src->n; i++)
 		sset_add(dst, src->v[i].s, src->v[i].len);
+	if (was_empty)
+		dst->minimal = src->minimal;
 }
 
 /* 1 when a and b hold the same strings (neither has duplicates). */
@@ -167,8 +176,10 @@ static void sset_minimize(struct sset *s)
 	unsigned char *drop;
 	size_t keep = 0;
 
-	if (s->n < 2)
+	if (s->n < 2 || s->minimal) {
+		s->minimal = 1;
 		return;
+	}
 	drop = xcalloc(s->n, 1);
 	memset(lens, 0, sizeof(lens));
 	for (size_t i = 0; i < s->n; i++)
@@ -196,6 +207,7 @@ static void sset_minimize(struct sset *s)
 	free(drop);
 	s->n = keep;
 	sset_reindex(s, s->n);
+	s->minimal = 1;
 }
 
 static void info_free(struct info *in)
@@ -232,6 +244,15 @@ static int sset_better(const struct sset *a, const struct sset *b)
 	if (ma != mb)
 		return ma > mb;
 	return a->n < b->n;
+}
+
+/* 1 when a's shortest string (capped as in sset_better) is longer than
+ * b's: a is better whatever the counts. */
+static int sset_better_len(const struct sset *a, const struct sset *b)
+{
+	size_t ma = sset_minlen(a), mb = sset_minlen(b);
+
+	return (ma > 8 ? 8 : ma) > (mb > 8 ? 8 : mb);
 }
 
 /* out = a x b. Returns 0, or -1 (out empty) when it would exceed the set
@@ -307,6 +328,12 @@ static void concat_offer(struct concat *c, struct sset *s)
 		sset_free(s);
 		return;
 	}
+	if (c->ncand == CAND_MAX &&
+	    sset_better_len(&c->cand[CAND_MAX - 1], s)) {
+		/* shorter than the worst kept one: it cannot get in */
+		sset_free(s);
+		return;
+	}
 	sset_minimize(s);
 	for (size_t i = 0; i < c->ncand; i++) {
 		if (sset_equal(&c->cand[i], s)) {
@@ -326,9 +353,32 @@ static void concat_offer(struct concat *c, struct sset *s)
 		sset_free(&c->cand[--c->ncand]);
 }
 
+/* a x {one string}, in place (the common case: a literal character).
+ * Appending the same suffix keeps the strings distinct. */
+static int sset_append1(struct sset *a, const struct gs_factor *suf)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].len + suf->len > GS_FACTORS_MAX_LEN)
+			return -1;
+	for (size_t i = 0; i < a->n; i++) {
+		struct gs_factor *f = &a->v[i];
+
+		f->s = xrealloc(f->s, f->len + suf->len + 1);
+		memcpy(f->s + f->len, suf->s, suf->len);
+		f->len += suf->len;
+		f->s[f->len] = '\0';
+	}
+	sset_reindex(a, a->n);
+	a->minimal = 0;
+	return 0;
+}
+
 static void concat_exact(struct concat *c, const struct sset *s)
 {
 	struct sset prod;
+
+	if (s->n == 1 && sset_append1(&c->run, &s->v[0]) == 0)
+		return;
 
 	if (sset_product(&c->run, s, &prod) == 0) {
 		sset_free(&c->run);
