@@ -663,6 +663,61 @@ static void wrong_type(struct obj *o, const char *key, const char *want,
 		  json_type_name(v));
 }
 
+static void obj_init(struct obj *o, struct loader *L, const char *file,
+		     json_t *j, const struct jpos *pos)
+{
+	memset(o, 0, sizeof(*o));
+	o->L = L;
+	o->file = file;
+	o->j = j;
+	o->pos = pos;
+	o->line = pos ? pos->line : 0;
+}
+
+#define NO_INDEX ((size_t)-1)
+
+/* Starts o on the JSON value j at pos (may be NULL), named kind in
+ * messages: "rule #3" / "in rule #3", or kind alone when index is
+ * NO_INDEX. Returns 0, or -1 after reporting that j is not an object. */
+static int obj_start(struct obj *o, struct loader *L, const char *file,
+		     json_t *j, const struct jpos *pos, const char *kind,
+		     size_t index)
+{
+	obj_init(o, L, file, j, pos);
+	if (index == NO_INDEX) {
+		snprintf(o->label, sizeof(o->label), "%s", kind);
+		snprintf(o->where, sizeof(o->where), "in %s", kind);
+	} else {
+		snprintf(o->label, sizeof(o->label), "%s #%zu", kind,
+			 index + 1);
+		snprintf(o->where, sizeof(o->where), "in %s #%zu", kind,
+			 index + 1);
+	}
+	if (!json_is_object(j)) {
+		obj_error(o, o->line, "must be an object, not %s",
+			  json_type_name(j));
+		return -1;
+	}
+	return 0;
+}
+
+typedef void (*item_fn)(struct loader *L, const char *file, json_t *j,
+			const struct jpos *pos, size_t index);
+
+/* Calls load on each element of the array at key, if o has the key. */
+static void load_items(struct obj *o, const char *key, item_fn load)
+{
+	json_t *v = json_object_get(o->j, key);
+	size_t i;
+
+	if (v && !json_is_array(v))
+		wrong_type(o, key, "an array", v);
+	else if (v)
+		for (i = 0; i < json_array_size(v); i++)
+			load(o->L, o->file, json_array_get(v, i),
+			     jpos_at(jpos_get(o->pos, key), i), i);
+}
+
 /* String member. *out points into the JSON (valid while it lives); left
  * alone when absent. Returns 0, or -1 when reported. */
 static int get_str(struct obj *o, const char *key, int required,
@@ -1010,19 +1065,8 @@ static void load_rule(struct loader *L, const char *file, json_t *j,
 	struct seen *seen = NULL;
 
 	memset(&r, 0, sizeof(r));
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = pos;
-	o.line = pos ? pos->line : 0;
-	snprintf(o.label, sizeof(o.label), "rule #%zu", index + 1);
-	snprintf(o.where, sizeof(o.where), "in rule #%zu", index + 1);
-	if (!json_is_object(j)) {
-		obj_error(&o, pos ? pos->line : 0, "must be an object, not %s",
-			  json_type_name(j));
+	if (obj_start(&o, L, file, j, pos, "rule", index) < 0)
 		return;
-	}
 	if (get_str(&o, "id", 1, &id) == 0) {
 		if (!valid_id(id)) {
 			obj_error(&o, obj_line(&o, "id"),
@@ -1138,19 +1182,8 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 	long type = -1, dir = -1, scope = 5;
 
 	memset(&c, 0, sizeof(c));
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = pos;
-	o.line = pos ? pos->line : 0;
-	snprintf(o.label, sizeof(o.label), "cue #%zu", index + 1);
-	snprintf(o.where, sizeof(o.where), "in cue #%zu", index + 1);
-	if (!json_is_object(j)) {
-		obj_error(&o, pos ? pos->line : 0, "must be an object, not %s",
-			  json_type_name(j));
+	if (obj_start(&o, L, file, j, pos, "cue", index) < 0)
 		return;
-	}
 	if (get_str(&o, "id", 1, &id) == 0) {
 		if (!valid_id(id)) {
 			obj_error(&o, obj_line(&o, "id"),
@@ -1225,19 +1258,8 @@ static void load_pack_meta(struct loader *L, const char *file, json_t *j,
 	struct obj o;
 	const char *name = NULL, *version = NULL;
 
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = pos;
-	o.line = pos ? pos->line : 0;
-	snprintf(o.label, sizeof(o.label), "\"pack\"");
-	snprintf(o.where, sizeof(o.where), "in \"pack\"");
-	if (!json_is_object(j)) {
-		obj_error(&o, pos ? pos->line : 0, "must be an object, not %s",
-			  json_type_name(j));
+	if (obj_start(&o, L, file, j, pos, "\"pack\"", NO_INDEX) < 0)
 		return;
-	}
 	if (L->pack_file) {
 		obj_error(&o, pos ? pos->line : 0,
 			  "already defined at %s:%ld", L->pack_file,
@@ -1300,31 +1322,40 @@ static json_t *parse_json(struct loader *L, const char *file,
 	return j;
 }
 
+/* Parses a whole file into *j and starts o on it as label. Returns 0, or
+ * -1 after reporting that it is not JSON or not an object. On 0 the caller
+ * releases *j and *pos. */
+static int top_start(struct obj *o, struct loader *L, const char *file,
+		     const char *text, size_t len, struct jpos *pos,
+		     json_t **j, const char *label)
+{
+	*j = parse_json(L, file, text, len, pos);
+	if (!*j)
+		return -1;
+	obj_init(o, L, file, *j, pos);
+	snprintf(o->label, sizeof(o->label), "%s", label);
+	snprintf(o->where, sizeof(o->where), "at top level");
+	if (!json_is_object(*j)) {
+		report(L, file, pos->line, 0, NULL, 0,
+		       "top level must be an object, not %s",
+		       json_type_name(*j));
+		json_decref(*j);
+		jpos_release(pos);
+		return -1;
+	}
+	return 0;
+}
+
 static void load_file(struct loader *L, const char *file, const char *text,
 		      size_t len)
 {
 	struct jpos pos;
-	json_t *j = parse_json(L, file, text, len, &pos);
+	json_t *j;
 	struct obj o;
 	json_t *v;
-	size_t i;
 
-	if (!j)
+	if (top_start(&o, L, file, text, len, &pos, &j, "top level") < 0)
 		return;
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = &pos;
-	o.line = pos.line;
-	snprintf(o.label, sizeof(o.label), "top level");
-	snprintf(o.where, sizeof(o.where), "at top level");
-	if (!json_is_object(j)) {
-		report(L, file, pos.line, 0, NULL, 0,
-		       "top level must be an object, not %s",
-		       json_type_name(j));
-		goto out;
-	}
 	if (json_object_get(j, "overrides"))
 		report(L, file, obj_line(&o, "overrides"), 0, NULL, 0,
 		       "unknown key \"overrides\" at top level; overrides go "
@@ -1334,21 +1365,8 @@ static void load_file(struct loader *L, const char *file, const char *text,
 	v = json_object_get(j, "pack");
 	if (v)
 		load_pack_meta(L, file, v, jpos_get(&pos, "pack"));
-	v = json_object_get(j, "rules");
-	if (v && !json_is_array(v))
-		wrong_type(&o, "rules", "an array", v);
-	else if (v)
-		for (i = 0; i < json_array_size(v); i++)
-			load_rule(L, file, json_array_get(v, i),
-				  jpos_at(jpos_get(&pos, "rules"), i), i);
-	v = json_object_get(j, "context");
-	if (v && !json_is_array(v))
-		wrong_type(&o, "context", "an array", v);
-	else if (v)
-		for (i = 0; i < json_array_size(v); i++)
-			load_cue(L, file, json_array_get(v, i),
-				 jpos_at(jpos_get(&pos, "context"), i), i);
-out:
+	load_items(&o, "rules", load_rule);
+	load_items(&o, "context", load_cue);
 	json_decref(j);
 	jpos_release(&pos);
 }
@@ -1419,19 +1437,8 @@ static void load_override(struct loader *L, const char *file, json_t *j,
 	char what[256] = "";
 	struct gs_override *ov;
 
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = pos;
-	o.line = pos ? pos->line : 0;
-	snprintf(o.label, sizeof(o.label), "override #%zu", index + 1);
-	snprintf(o.where, sizeof(o.where), "in override #%zu", index + 1);
-	if (!json_is_object(j)) {
-		obj_error(&o, pos ? pos->line : 0, "must be an object, not %s",
-			  json_type_name(j));
+	if (obj_start(&o, L, file, j, pos, "override", index) < 0)
 		return;
-	}
 	if (get_str(&o, "rule", 1, &rule_id) == 0 && rule_id) {
 		o.line = obj_line(&o, "rule");
 		snprintf(o.label, sizeof(o.label), "override for rule %s",
@@ -1548,41 +1555,18 @@ out:
 static void load_overrides(struct loader *L, const char *file,
 			   const char *text, size_t len)
 {
-	struct jpos pos;
-	json_t *j = parse_json(L, file, text, len, &pos);
 	static const char *const keys[] = {"overrides", "description", NULL};
+	struct jpos pos;
+	json_t *j;
 	struct obj o;
-	json_t *v;
-	size_t i;
 
-	if (!j)
+	if (top_start(&o, L, file, text, len, &pos, &j, "overrides file") < 0)
 		return;
-	memset(&o, 0, sizeof(o));
-	o.L = L;
-	o.file = file;
-	o.j = j;
-	o.pos = &pos;
-	o.line = pos.line;
-	snprintf(o.label, sizeof(o.label), "overrides file");
-	snprintf(o.where, sizeof(o.where), "at top level");
-	if (!json_is_object(j)) {
-		report(L, file, pos.line, 0, NULL, 0,
-		       "top level must be an object, not %s",
-		       json_type_name(j));
-		goto out;
-	}
 	check_keys(&o, keys);
-	v = json_object_get(j, "overrides");
-	if (!v)
+	if (!json_object_get(j, "overrides"))
 		missing(&o, "overrides");
-	else if (!json_is_array(v))
-		wrong_type(&o, "overrides", "an array", v);
 	else
-		for (i = 0; i < json_array_size(v); i++)
-			load_override(L, file, json_array_get(v, i),
-				      jpos_at(jpos_get(&pos, "overrides"), i),
-				      i);
-out:
+		load_items(&o, "overrides", load_override);
 	json_decref(j);
 	jpos_release(&pos);
 }
