@@ -277,6 +277,64 @@ static int finish_stdout(void)
 	return GS_EXIT_OK;
 }
 
+/* A flag that sets *var to value. */
+struct flag {
+	const char *name;
+	int *var;
+	int value;
+};
+
+/* Parses what lint and export share: --help, --overrides FILE, the flags
+ * and one pack directory (default: the shipped rules/, written to def).
+ * Returns 1 with *code set when the command should exit now, else 0. */
+static int pack_args(int argc, char **argv, const char *cmd,
+		     const char *usage, const struct flag *flags,
+		     struct gs_rules_options *opt, const char **dir,
+		     char def[4096], int *code)
+{
+	const struct flag *f;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		for (f = flags; f->name && strcmp(argv[i], f->name); f++)
+			;
+		if (f->name) {
+			*f->var = f->value;
+		} else if (!strcmp(argv[i], "--help") ||
+			   !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			*code = finish_stdout();
+			return 1;
+		} else if (!strcmp(argv[i], "--overrides")) {
+			if (i + 1 >= argc) {
+				*code = gs_cli_usage_error(
+					"option --overrides needs a value");
+				return 1;
+			}
+			opt->overrides_path = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			*code = gs_cli_usage_error(
+				"unknown option \"%s\"; see gapscan rules "
+				"%s --help",
+				argv[i], cmd);
+			return 1;
+		} else if (*dir) {
+			*code = gs_cli_usage_error(
+				"unexpected argument \"%s\"; see gapscan "
+				"rules %s --help",
+				argv[i], cmd);
+			return 1;
+		} else {
+			*dir = argv[i];
+		}
+	}
+	if (!*dir) {
+		snprintf(def, 4096, "%s/rules", gs_cli_data_dir());
+		*dir = def;
+	}
+	return 0;
+}
+
 static const char lint_usage[] =
 	"usage: gapscan rules lint [DIR] [--strict] [--overrides FILE]\n"
 	"\n"
@@ -301,40 +359,15 @@ static int cmd_lint(int argc, char **argv)
 	struct lint l;
 	const char *dir = NULL;
 	char def[4096], *ovr = NULL;
-	int strict = 0, i, rc;
+	int strict = 0, rc;
+	const struct flag flags[] = {{"--strict", &strict, 1}, {NULL, NULL, 0}};
 	size_t k;
 
 	memset(&opt, 0, sizeof(opt));
 	memset(&l, 0, sizeof(l));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(lint_usage, stdout);
-			return finish_stdout();
-		} else if (!strcmp(argv[i], "--strict")) {
-			strict = 1;
-		} else if (!strcmp(argv[i], "--overrides")) {
-			if (i + 1 >= argc)
-				return gs_cli_usage_error(
-					"option --overrides needs a value");
-			opt.overrides_path = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return gs_cli_usage_error(
-				"unknown option \"%s\"; see gapscan rules "
-				"lint --help",
-				argv[i]);
-		} else if (dir) {
-			return gs_cli_usage_error(
-				"unexpected argument \"%s\"; see gapscan "
-				"rules lint --help",
-				argv[i]);
-		} else {
-			dir = argv[i];
-		}
-	}
-	if (!dir) {
-		snprintf(def, sizeof(def), "%s/rules", gs_cli_data_dir());
-		dir = def;
-	}
+	if (pack_args(argc, argv, "lint", lint_usage, flags, &opt, &dir, def,
+		      &rc))
+		return rc;
 	gs_rules_load_all(&pack, dir, &opt, lint_add, &l);
 	ovr = gs_rules_overrides_path(dir, &opt);
 	lint_pack(&l, pack, ovr);
@@ -632,44 +665,19 @@ static int cmd_export(int argc, char **argv)
 	struct gs_error err;
 	const char *dir = NULL;
 	char def[4096];
-	int mode = 0, i, rc;
+	int mode = 0, rc;
+	const struct flag flags[] = {{"--patterns", &mode, 'p'},
+				     {"--json", &mode, 'j'},
+				     {NULL, NULL, 0}};
 
 	memset(&opt, 0, sizeof(opt));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(export_usage, stdout);
-			return finish_stdout();
-		} else if (!strcmp(argv[i], "--patterns")) {
-			mode = 'p';
-		} else if (!strcmp(argv[i], "--json")) {
-			mode = 'j';
-		} else if (!strcmp(argv[i], "--overrides")) {
-			if (i + 1 >= argc)
-				return gs_cli_usage_error(
-					"option --overrides needs a value");
-			opt.overrides_path = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return gs_cli_usage_error(
-				"unknown option \"%s\"; see gapscan rules "
-				"export --help",
-				argv[i]);
-		} else if (dir) {
-			return gs_cli_usage_error(
-				"unexpected argument \"%s\"; see gapscan "
-				"rules export --help",
-				argv[i]);
-		} else {
-			dir = argv[i];
-		}
-	}
+	if (pack_args(argc, argv, "export", export_usage, flags, &opt, &dir,
+		      def, &rc))
+		return rc;
 	if (!mode)
 		return gs_cli_usage_error("rules export needs --patterns or "
 					  "--json; see gapscan rules export "
 					  "--help");
-	if (!dir) {
-		snprintf(def, sizeof(def), "%s/rules", gs_cli_data_dir());
-		dir = def;
-	}
 	gs_error_clear(&err);
 	if (gs_rules_load(&pack, dir, &opt, &err) < 0)
 		return gs_cli_fail(&err);
