@@ -8,12 +8,11 @@
  * vectorscan database; a pattern "fires" in a field when a string of EACH
  * of its sets occurs there. A rule is only run in a field when one of its
  * patterns fired and every one of its `all` patterns did (each must match
- * in the field for a hit to survive). A rule pattern without usable factors
- * goes into a second, regex database (HS_FLAG_PREFILTER: a superset of the
- * PCRE2 matches). Either way "did not fire" proves "PCRE2 cannot match
- * anywhere in this field". An `all`/`exclude` pattern or cue without
- * factors is not prefiltered ("always confirm"): PCRE2 only runs it when a
- * rule hit needs it, which is rarer than scanning it in every field.
+ * in the field for a hit to survive). A pattern without usable factors
+ * (rule, `all`, `exclude` or cue) goes into a second, regex database
+ * (HS_FLAG_PREFILTER: a superset of the PCRE2 matches). Either way "did
+ * not fire" proves "PCRE2 cannot match anywhere in this field". One that
+ * vectorscan rejects is "always confirm".
  *
  * The databases are stored in the pack (rules->prefilter, freed by
  * rules->prefilter_free from gs_rules_free) and are read-only afterwards,
