@@ -2,6 +2,7 @@
 #include "gs_profile.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -302,6 +303,45 @@ static int load_input(struct loader *ld, json_t *obj, const char *where,
 	return 0;
 }
 
+/* A key of a "columns" object and the profile field it sets. */
+struct column {
+	const char *key;
+	size_t off; /* of a char * in struct gs_profile */
+	int nullable;
+};
+
+/* Checks that obj, the value of key name, is an object. */
+static int need_object(struct loader *ld, json_t *obj, const char *name)
+{
+	if (!json_is_object(obj))
+		return fail(ld, name, "key \"%s\" must be an object%s", name,
+			    "");
+	return 0;
+}
+
+/* Reads the "columns" object of obj, if any, into *out (else NULL): keys
+ * are the keys it may hold, cols those that name one column. */
+static int load_columns(struct loader *ld, json_t *obj, const char *where,
+			const char *const *keys, const struct column *cols,
+			struct gs_profile *p, json_t **out)
+{
+	json_t *v = json_object_get(obj, "columns");
+	int rc;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	rc = need_object(ld, v, "columns");
+	if (rc == 0)
+		rc = check_keys(ld, v, where, keys);
+	for (; rc == 0 && cols->key; cols++)
+		rc = get_str(ld, v, cols->key,
+			     (char **)((char *)p + cols->off), cols->nullable);
+	if (rc == 0)
+		*out = v;
+	return rc;
+}
+
 static int load_intel(struct loader *ld, json_t *obj, struct gs_profile *p)
 {
 	static const char *const keys[] = {"format", "delimiter", "date_format",
@@ -310,30 +350,26 @@ static int load_intel(struct loader *ld, json_t *obj, struct gs_profile *p)
 	static const char *const ckeys[] = {"id",	"logged_at", "unit",
 					    "district", "grading",   "priority",
 					    "subject",	"text",	     NULL};
+	static const struct column ccols[] = {
+		{"id", offsetof(struct gs_profile, col_id), 0},
+		{"logged_at", offsetof(struct gs_profile, col_logged_at), 0},
+		{"unit", offsetof(struct gs_profile, col_unit), 1},
+		{"district", offsetof(struct gs_profile, col_district), 1},
+		{"grading", offsetof(struct gs_profile, col_grading), 1},
+		{"priority", offsetof(struct gs_profile, col_priority), 1},
+		{"subject", offsetof(struct gs_profile, col_subject), 1},
+		{NULL, 0, 0}};
 	json_t *cols, *text;
 	int rc;
 
-	if (!json_is_object(obj))
-		return fail(ld, "intel", "key \"%s\" must be an object%s",
-			    "intel", "");
-	if ((rc = check_keys(ld, obj, "\"intel\"", keys)) ||
-	    (rc = load_input(ld, obj, "\"intel\"", &p->intel)))
+	if ((rc = need_object(ld, obj, "intel")) ||
+	    (rc = check_keys(ld, obj, "\"intel\"", keys)) ||
+	    (rc = load_input(ld, obj, "\"intel\"", &p->intel)) ||
+	    (rc = load_columns(ld, obj, "\"intel.columns\"", ckeys, ccols, p,
+			       &cols)))
 		return rc;
-	cols = json_object_get(obj, "columns");
 	if (!cols)
 		return 0;
-	if (!json_is_object(cols))
-		return fail(ld, "columns", "key \"%s\" must be an object%s",
-			    "columns", "");
-	if ((rc = check_keys(ld, cols, "\"intel.columns\"", ckeys)) ||
-	    (rc = get_str(ld, cols, "id", &p->col_id, 0)) ||
-	    (rc = get_str(ld, cols, "logged_at", &p->col_logged_at, 0)) ||
-	    (rc = get_str(ld, cols, "unit", &p->col_unit, 1)) ||
-	    (rc = get_str(ld, cols, "district", &p->col_district, 1)) ||
-	    (rc = get_str(ld, cols, "grading", &p->col_grading, 1)) ||
-	    (rc = get_str(ld, cols, "priority", &p->col_priority, 1)) ||
-	    (rc = get_str(ld, cols, "subject", &p->col_subject, 1)))
-		return rc;
 	text = json_object_get(cols, "text");
 	if (text) {
 		size_t i;
@@ -380,13 +416,19 @@ static int load_actions(struct loader *ld, json_t *obj, struct gs_profile *p)
 	static const char *const ckeys[] = {"action_id", "intel_id",
 					    "action_type", "action_at",
 					    "unit",	   "rationale", NULL};
+	static const struct column ccols[] = {
+		{"action_id", offsetof(struct gs_profile, act_id), 0},
+		{"intel_id", offsetof(struct gs_profile, act_intel_id), 0},
+		{"action_type", offsetof(struct gs_profile, act_type), 0},
+		{"action_at", offsetof(struct gs_profile, act_at), 0},
+		{"unit", offsetof(struct gs_profile, act_unit), 1},
+		{"rationale", offsetof(struct gs_profile, act_rationale), 1},
+		{NULL, 0, 0}};
 	json_t *cols;
 	int rc;
 
-	if (!json_is_object(obj))
-		return fail(ld, "actions", "key \"%s\" must be an object%s",
-			    "actions", "");
-	if ((rc = check_keys(ld, obj, "\"actions\"", keys)) ||
+	if ((rc = need_object(ld, obj, "actions")) ||
+	    (rc = check_keys(ld, obj, "\"actions\"", keys)) ||
 	    (rc = load_input(ld, obj, "\"actions\"", &p->actions)) ||
 	    (rc = get_strv(ld, obj, "qualifying", &p->qualifying,
 			   &p->nqualifying)) ||
@@ -396,21 +438,8 @@ static int load_actions(struct loader *ld, json_t *obj, struct gs_profile *p)
 	    (rc = get_str(ld, obj, "reference_pattern", &p->reference_pattern,
 			  1)))
 		return rc;
-	cols = json_object_get(obj, "columns");
-	if (!cols)
-		return 0;
-	if (!json_is_object(cols))
-		return fail(ld, "columns", "key \"%s\" must be an object%s",
-			    "columns", "");
-	if ((rc = check_keys(ld, cols, "\"actions.columns\"", ckeys)) ||
-	    (rc = get_str(ld, cols, "action_id", &p->act_id, 0)) ||
-	    (rc = get_str(ld, cols, "intel_id", &p->act_intel_id, 0)) ||
-	    (rc = get_str(ld, cols, "action_type", &p->act_type, 0)) ||
-	    (rc = get_str(ld, cols, "action_at", &p->act_at, 0)) ||
-	    (rc = get_str(ld, cols, "unit", &p->act_unit, 1)) ||
-	    (rc = get_str(ld, cols, "rationale", &p->act_rationale, 1)))
-		return rc;
-	return 0;
+	return load_columns(ld, obj, "\"actions.columns\"", ckeys, ccols, p,
+			    &cols);
 }
 
 static int load_sla_by_priority(struct loader *ld, json_t *obj,
