@@ -371,7 +371,8 @@ static int cmd_lint(int argc, char **argv)
 	gs_rules_load_all(&pack, dir, &opt, lint_add, &l);
 	ovr = gs_rules_overrides_path(dir, &opt);
 	lint_pack(&l, pack, ovr);
-	qsort(l.v, l.n, sizeof(*l.v), cmp_diag);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_diag);
 	for (k = 0; k < l.n; k++)
 		print_diag(stdout, &l.v[k]);
 	print_coverage(stdout, pack);
