@@ -8,6 +8,7 @@
  * patterns for grep/ripgrep peers, or the pack as JSON. `rules test` lives
  * in its own file (gs_cmd_rules_test).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +400,14 @@ static int cmd_lint(int argc, char **argv)
  * pattern needs what those engines lack: lookaround, backreferences, \K,
  * possessive quantifiers, atomic groups, recursion, conditionals, verbs,
  * \Q...\E, other inline options. */
+/* An escaped character that is not special to any of the engines, such
+ * as \" or \': rust regex rejects the escape, so it is written plainly. */
+static int plain_escape(char e)
+{
+	return e && !isalnum((unsigned char)e) &&
+	       !strchr("\\.+*?()|[]{}^$#&-~ ", e) && (unsigned char)e < 0x80;
+}
+
 static char *export_pattern(const char *s)
 {
 	struct gs_buf b;
@@ -422,6 +431,8 @@ static char *export_pattern(const char *s)
 				goto bad;
 			if (e == 'd')
 				gs_buf_append(&b, "[0-9]", 5);
+			else if (plain_escape(e))
+				gs_buf_putc(&b, e);
 			else
 				gs_buf_append(&b, s + i, 2);
 			i += 2;
@@ -446,6 +457,9 @@ static char *export_pattern(const char *s)
 					j = (size_t)(e - s) + 2;
 				} else if (s[j] == '\\' && s[j + 1] == 'd') {
 					gs_buf_append(&b, "0-9", 3);
+					j += 2;
+				} else if (s[j] == '\\' && plain_escape(s[j + 1])) {
+					gs_buf_putc(&b, s[j + 1]);
 					j += 2;
 				} else if (s[j] == '\\' && s[j + 1]) {
 					if (strchr("QEDhHvVN", s[j + 1]))
