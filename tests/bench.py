@@ -19,7 +19,7 @@ GEN = os.path.join(ROOT, B, "corpus-gen")
 WORK = os.path.join(ROOT, "bench")
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "60"))
 
 
 def run_once(argv, stdout=subprocess.DEVNULL, env=None):
