@@ -9,7 +9,7 @@ OPT     ?= -O2 -g
 CFLAGS  += $(OPT) $(WARN) -D_GNU_SOURCE -DGS_DATADIR=\"$(PREFIX)/share/gapscan\" -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 B       ?= build
-DEB_PKGS := libpcre2-dev libsqlite3-dev libjansson-dev libcriterion-dev libvectorscan-dev pkg-config
+DEB_PKGS := libpcre2-dev libsqlite3-dev libjansson-dev libcriterion-dev libvectorscan-dev pkg-config python3
 
 LIB_SRC  := $(filter-out analyser/main.c,$(wildcard analyser/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -21,6 +21,7 @@ all: $(B)/gapscan $(B)/corpus-gen
 
 deps:
 	@missing=; for p in $(PKGS) criterion; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
 	if [ -n "$$missing" ] || ! command -v pkg-config >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_PKGS); \

@@ -33,5 +33,12 @@ if [ "${NO_BROWSER:-0}" != 1 ] && [ -f tests/browser/run.sh ]; then
 	if sh tests/browser/run.sh; then pass=$((pass + 1)); echo "ok   browser"
 	else fail=$((fail + 1)); echo "FAIL browser"; fi
 fi
+# outputs named /dev/null or /dev/full are written in place: a suite that
+# renamed a file over a device would break the machine it runs on
+for dev in /dev/null /dev/full; do
+	if [ -e "$dev" ] && [ ! -c "$dev" ]; then
+		echo "FAIL $dev is no longer a character device"; fail=$((fail + 1))
+	fi
+done
 echo "total: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

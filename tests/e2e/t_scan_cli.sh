@@ -82,6 +82,9 @@ else
 	wait $pid
 fi
 # --out naming a device writes to it in place: never renames a file over it
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet --out /dev/null \
+	--status-out /dev/null || fail "scan to /dev/null"
+[ -c /dev/null ] || fail "/dev/null was replaced by a regular file"
 if [ -c /dev/full ]; then
 	set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --quiet --out /dev/full 2>"$TMP/err"; rc=$?; set -e
 	expect_eq "--out /dev/full exit" "$rc" 5
