@@ -41,9 +41,11 @@ struct slot {
 struct result {
 	enum gs_status status;
 	int score;
-	unsigned *rules; /* distinct active rules */
-	size_t nrules;
-	struct gs_flagged *flagged; /* when flagged */
+	unsigned *rules; /* distinct active rules; capacity kept across
+			    batches, so no allocation per record */
+	size_t nrules, rules_cap;
+	int is_flagged;
+	struct gs_flagged flagged; /* when is_flagged; parts in a run arena */
 	struct gs_language_finding *lang;
 	size_t nlang;
 	struct gs_limit_event *limits;
@@ -221,8 +223,78 @@ static int cmp_unsigned(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static char *make_excerpt(const char *text, size_t len, size_t start,
-			  size_t end, size_t *ms, size_t *me)
+/* A worker's memory for what it keeps: an arena owned by the run, an
+ * intern table for the short strings flagged records repeat (district,
+ * unit, grading, priority, action type), and scratch lists reused from
+ * record to record while a flagged record's lists are collected. */
+struct strv {
+	const char **v;
+	size_t n, cap;
+};
+
+struct wmem {
+	struct gs_arena *arena;
+	struct gs_map *intern;
+	struct strv entities, action_ids, text_refs;
+};
+
+static char *wm_str(struct wmem *w, const char *s, size_t n)
+{
+	return gs_arena_strndup(w->arena, s, n);
+}
+
+static char *wm_intern(struct wmem *w, const char *s, size_t n)
+{
+	void **slot = gs_map_slot(w->intern, s, n, NULL);
+
+	if (!*slot)
+		*slot = gs_arena_strndup(w->arena, s, n);
+	return *slot;
+}
+
+/* Adds s to the scratch list unless it is there already. */
+static void strv_add(struct wmem *w, struct strv *l, const char *s,
+		     size_t len)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strncmp(l->v[i], s, len) == 0 && l->v[i][len] == '\0')
+			return;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = wm_str(w, s, len);
+}
+
+/* The scratch list's pointers, copied into the arena; the list is reset. */
+static char **strv_keep(struct wmem *w, struct strv *l, size_t *n)
+{
+	char **v = NULL;
+
+	*n = l->n;
+	if (l->n) {
+		v = gs_arena_alloc(w->arena, l->n * sizeof(*v));
+		memcpy(v, l->v, l->n * sizeof(*v));
+	}
+	l->n = 0;
+	return v;
+}
+
+static void add_entity(struct wmem *w, const char *type, const char *v,
+		       size_t n)
+{
+	char buf[256];
+	size_t k = gs_chains_normalise(type, v, n, buf, sizeof(buf));
+
+	if (k)
+		strv_add(w, &w->entities, buf, k);
+}
+
+/* A short excerpt around a hit, in the arena, with control characters
+ * turned into spaces; *ms, *me mark the hit inside it. */
+static char *make_excerpt(struct wmem *w, const char *text, size_t len,
+			  size_t start, size_t end, size_t *ms, size_t *me)
 {
 	size_t from = start > 60 ? start - 60 : 0;
 	size_t to = end + 60 < len ? end + 60 : len;
@@ -235,7 +307,7 @@ static char *make_excerpt(const char *text, size_t len, size_t start,
 		from--;
 	while (to < len && ((unsigned char)text[to] & 0xC0) == 0x80)
 		to++;
-	out = xstrndup(text + from, to - from);
+	out = wm_str(w, text + from, to - from);
 	for (char *c = out; *c; c++) {
 		if (*c == '\n' || *c == '\r' || *c == '\t')
 			*c = ' ';
@@ -245,41 +317,20 @@ static char *make_excerpt(const char *text, size_t len, size_t start,
 	return out;
 }
 
-static void add_str(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **e;
-
-	for (size_t i = 0; i < *n; i++) {
-		if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
-			return;
-	}
-	e = push(v, n, sizeof(char *));
-	*e = xstrndup(s, len);
-}
-
-static void add_entity(struct gs_flagged *f, const char *type, const char *v,
-		       size_t n)
-{
-	char buf[256];
-	size_t k = gs_chains_normalise(type, v, n, buf, sizeof(buf));
-
-	if (k)
-		add_str(&f->entities, &f->nentities, buf, k);
-}
-
 /* Intel ids of the same shape as id (its non-digit prefix, then digits)
  * cited in text: the record's cross-references to other entries. */
-static void find_text_refs(struct gs_flagged *f, const char *text, size_t n)
+static void find_text_refs(struct wmem *w, const char *id, const char *text,
+			   size_t n)
 {
-	size_t plen = 0;
+	size_t plen = 0, idlen = strlen(id);
 	const char *p = text, *end = text + n;
 
-	while (f->id[plen] && !(f->id[plen] >= '0' && f->id[plen] <= '9'))
+	while (id[plen] && !(id[plen] >= '0' && id[plen] <= '9'))
 		plen++;
-	if (plen < 2 || !f->id[plen])
+	if (plen < 2 || !id[plen])
 		return;
 	while (p + plen < end) {
-		const char *q = memmem(p, (size_t)(end - p), f->id, plen);
+		const char *q = memmem(p, (size_t)(end - p), id, plen);
 		const char *d;
 
 		if (!q)
@@ -287,85 +338,11 @@ static void find_text_refs(struct gs_flagged *f, const char *text, size_t n)
 		d = q + plen;
 		while (d < end && *d >= '0' && *d <= '9')
 			d++;
-		if (d > q + plen && ((size_t)(d - q) != strlen(f->id) ||
-				     memcmp(q, f->id, (size_t)(d - q)) != 0))
-			add_str(&f->text_refs, &f->ntext_refs, q, (size_t)(d - q));
+		if (d > q + plen &&
+		    ((size_t)(d - q) != idlen || memcmp(q, id, idlen) != 0))
+			strv_add(w, &w->text_refs, q, (size_t)(d - q));
 		p = d > q + plen ? d : q + plen;
 	}
-}
-
-/* A worker's memory for what it keeps: an arena owned by the run, and an
- * intern table for the short strings flagged records repeat (district,
- * unit, grading, priority, action type). */
-struct wmem {
-	struct gs_arena *arena;
-	struct gs_map *intern;
-};
-
-static char *keep_str(struct wmem *w, char *s)
-{
-	char *k;
-
-	if (!s)
-		return NULL;
-	k = gs_arena_strndup(w->arena, s, strlen(s));
-	free(s);
-	return k;
-}
-
-static char *keep_interned(struct wmem *w, char *s)
-{
-	void **slot;
-	size_t n;
-
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	slot = gs_map_slot(w->intern, s, n, NULL);
-	if (!*slot)
-		*slot = gs_arena_strndup(w->arena, s, n);
-	free(s);
-	return *slot;
-}
-
-static void *keep_array(struct wmem *w, void *p, size_t bytes)
-{
-	void *k;
-
-	if (!p)
-		return NULL;
-	k = gs_arena_alloc(w->arena, bytes);
-	memcpy(k, p, bytes);
-	free(p);
-	return k;
-}
-
-static char **keep_strv(struct wmem *w, char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		v[i] = keep_str(w, v[i]);
-	return keep_array(w, v, n * sizeof(*v));
-}
-
-/* Moves a flagged record's malloc'd parts into the worker's arena. */
-static void flagged_compact(struct gs_flagged *f, struct wmem *w)
-{
-	f->id = keep_str(w, f->id);
-	f->district = keep_interned(w, f->district);
-	f->unit = keep_interned(w, f->unit);
-	f->grading = keep_interned(w, f->grading);
-	f->priority = keep_interned(w, f->priority);
-	f->subjects = keep_str(w, f->subjects);
-	f->first_action_id = keep_str(w, f->first_action_id);
-	f->first_action_type = keep_interned(w, f->first_action_type);
-	f->rules = keep_array(w, f->rules, f->nrules * sizeof(*f->rules));
-	f->hits = keep_array(w, f->hits, f->nhits * sizeof(*f->hits));
-	f->limit_rules = keep_array(w, f->limit_rules,
-				    f->nlimit * sizeof(*f->limit_rules));
-	f->entities = keep_strv(w, f->entities, f->nentities);
-	f->action_ids = keep_strv(w, f->action_ids, f->naction_ids);
-	f->text_refs = keep_strv(w, f->text_refs, f->ntext_refs);
-	f->excerpt = keep_str(w, f->excerpt);
 }
 
 static int process_record(const struct pipeline *pl, struct gs_matcher *m,
@@ -381,7 +358,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 	struct gs_assessment as;
 	const char *id = arena + s->off[F_ID];
 	const char *prio = arena + s->off[F_PRIORITY];
-	size_t nacts, nr = gs_rules_count(cfg->rules);
+	size_t nacts;
 	int sla, rc;
 
 	for (size_t i = 0; i < p->ntext; i++) {
@@ -413,9 +390,13 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			dup |= out->rules[k] == h->rule;
 		if (dup)
 			continue;
-		*(unsigned *)push(&out->rules, &out->nrules, sizeof(unsigned)) =
-			h->rule;
-		if (h->rule < nr && gs_rules_get(cfg->rules, h->rule)->is_language) {
+		if (out->nrules == out->rules_cap) {
+			out->rules_cap = out->rules_cap ? 2 * out->rules_cap : 8;
+			out->rules = xrealloc(out->rules, out->rules_cap *
+							    sizeof(*out->rules));
+		}
+		out->rules[out->nrules++] = h->rule;
+		if (gs_rules_get(cfg->rules, h->rule)->is_language) {
 			struct gs_language_finding *lf =
 				push(&out->lang, &out->nlang, sizeof(*lf));
 
@@ -455,75 +436,84 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		return 0;
 
 	{
-		struct gs_flagged *f = xcalloc(1, sizeof(*f));
+		struct gs_flagged *f = &out->flagged;
 		const char *subj = arena + s->off[F_SUBJECTS];
 		size_t nsubj = s->len[F_SUBJECTS];
 
-		f->id = xstrndup(id, s->len[F_ID]);
+		memset(f, 0, sizeof(*f));
+		out->is_flagged = 1;
+		f->id = wm_str(wm, id, s->len[F_ID]);
 		f->line = s->line;
 		f->logged_day = s->logged_day;
-		f->district = xstrndup(arena + s->off[F_DISTRICT],
-				       s->len[F_DISTRICT]);
-		f->unit = xstrndup(arena + s->off[F_UNIT], s->len[F_UNIT]);
-		f->grading = xstrndup(arena + s->off[F_GRADING],
-				      s->len[F_GRADING]);
-		f->priority = xstrndup(prio, s->len[F_PRIORITY]);
-		f->subjects = xstrndup(subj, nsubj);
+		f->district = wm_intern(wm, arena + s->off[F_DISTRICT],
+					s->len[F_DISTRICT]);
+		f->unit = wm_intern(wm, arena + s->off[F_UNIT], s->len[F_UNIT]);
+		f->grading = wm_intern(wm, arena + s->off[F_GRADING],
+				       s->len[F_GRADING]);
+		f->priority = wm_intern(wm, prio, s->len[F_PRIORITY]);
+		f->subjects = wm_str(wm, subj, nsubj);
 		f->sla = sla;
 		f->score = as.score;
 		f->status = out->status;
-		f->days = as.status == GS_STATUS_INDETERMINATE ? 0 : as.days;
-		if (out->status == GS_STATUS_INDETERMINATE)
-			f->days = cfg->as_of - s->logged_day;
+		/* indeterminate: the days since logging, like an open record */
+		f->days = out->status == GS_STATUS_INDETERMINATE
+				  ? cfg->as_of - s->logged_day
+				  : as.days;
 		f->first_action_day = as.first_action ? as.first_action->day : -1;
 		if (as.first_action) {
-			f->first_action_id = xstrdup(as.first_action->action_id);
-			f->first_action_type = xstrdup(as.first_action->type);
+			f->first_action_id =
+				wm_str(wm, as.first_action->action_id,
+				       strlen(as.first_action->action_id));
+			f->first_action_type =
+				wm_intern(wm, as.first_action->type,
+					  strlen(as.first_action->type));
 		}
 		if (out->nrules) {
-			f->rules = xmalloc(out->nrules * sizeof(unsigned));
-			memcpy(f->rules, out->rules, out->nrules * sizeof(unsigned));
+			f->rules = gs_arena_alloc(wm->arena,
+						  out->nrules * sizeof(*f->rules));
+			memcpy(f->rules, out->rules,
+			       out->nrules * sizeof(*f->rules));
 			f->nrules = out->nrules;
 		}
 		if (res->nhits) {
-			f->hits = xcalloc(res->nhits, sizeof(*f->hits));
-			for (size_t i = 0; i < res->nhits; i++) {
-				const struct gs_hit *h = &res->hits[i];
-
-				f->hits[i].rule = h->rule;
-				f->hits[i].field = h->field;
-				f->hits[i].start = h->start;
-				f->hits[i].end = h->end;
-				f->hits[i].state = (int)h->state;
-				f->hits[i].cue = h->cue;
-				if (h->state != GS_HIT_ACTIVE)
-					continue;
-				for (size_t c = 0; c < h->ncaps; c++)
-					add_entity(f, h->caps[c].name,
-						   texts[h->field].ptr +
-							   h->caps[c].start,
-						   h->caps[c].end -
-							   h->caps[c].start);
-				if (!f->excerpt)
-					f->excerpt = make_excerpt(
-						texts[h->field].ptr,
-						texts[h->field].len, h->start,
-						h->end, &f->mark_start,
-						&f->mark_end);
-			}
+			f->hits = gs_arena_alloc(wm->arena,
+						 res->nhits * sizeof(*f->hits));
 			f->nhits = res->nhits;
 		}
+		for (size_t i = 0; i < res->nhits; i++) {
+			const struct gs_hit *h = &res->hits[i];
+			const struct gs_text *t = &texts[h->field];
+
+			f->hits[i].rule = h->rule;
+			f->hits[i].field = h->field;
+			f->hits[i].start = h->start;
+			f->hits[i].end = h->end;
+			f->hits[i].state = (int)h->state;
+			f->hits[i].cue = h->cue;
+			if (h->state != GS_HIT_ACTIVE)
+				continue;
+			for (size_t c = 0; c < h->ncaps; c++)
+				add_entity(wm, h->caps[c].name,
+					   t->ptr + h->caps[c].start,
+					   h->caps[c].end - h->caps[c].start);
+			if (!f->excerpt)
+				f->excerpt = make_excerpt(wm, t->ptr, t->len,
+							  h->start, h->end,
+							  &f->mark_start,
+							  &f->mark_end);
+		}
 		if (res->nlimit) {
-			f->limit_rules = xmalloc(res->nlimit * sizeof(unsigned));
+			f->limit_rules = gs_arena_alloc(
+				wm->arena, res->nlimit * sizeof(*f->limit_rules));
 			memcpy(f->limit_rules, res->limit_rules,
-			       res->nlimit * sizeof(unsigned));
+			       res->nlimit * sizeof(*f->limit_rules));
 			f->nlimit = res->nlimit;
 		}
 		for (size_t i = 0; i < nacts; i++)
-			add_str(&f->action_ids, &f->naction_ids,
-				acts[i]->action_id, strlen(acts[i]->action_id));
+			strv_add(wm, &wm->action_ids, acts[i]->action_id,
+				 strlen(acts[i]->action_id));
 		for (size_t i = 0; i < p->ntext; i++)
-			find_text_refs(f, texts[i].ptr, texts[i].len);
+			find_text_refs(wm, f->id, texts[i].ptr, texts[i].len);
 		/* subjects as entities */
 		for (size_t i = 0; i < nsubj;) {
 			size_t j = i;
@@ -533,11 +523,12 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			while (i < j && subj[i] == ' ')
 				i++;
 			if (j > i)
-				add_entity(f, "subject", subj + i, j - i);
+				add_entity(wm, "subject", subj + i, j - i);
 			i = j + 1;
 		}
-		flagged_compact(f, wm);
-		out->flagged = f;
+		f->entities = strv_keep(wm, &wm->entities, &f->nentities);
+		f->action_ids = strv_keep(wm, &wm->action_ids, &f->naction_ids);
+		f->text_refs = strv_keep(wm, &wm->text_refs, &f->ntext_refs);
 	}
 	return 0;
 }
@@ -554,6 +545,9 @@ static void *worker(void *arg)
 	wm.arena = pl->arenas[pl->next_arena++];
 	pthread_mutex_unlock(&pl->lock);
 	wm.intern = gs_map_new();
+	memset(&wm.entities, 0, sizeof(wm.entities));
+	memset(&wm.action_ids, 0, sizeof(wm.action_ids));
+	memset(&wm.text_refs, 0, sizeof(wm.text_refs));
 	if (pl->cfg->timings)
 		gs_match_enable_timings(m, 1);
 	pthread_mutex_lock(&pl->lock);
@@ -601,6 +595,9 @@ static void *worker(void *arg)
 	gs_match_result_release(&res);
 	gs_match_free(m);
 	gs_map_free(wm.intern);
+	free(wm.entities.v);
+	free(wm.action_ids.v);
+	free(wm.text_refs.v);
 	return NULL;
 }
 
@@ -652,6 +649,17 @@ static void count_month(struct gs_run *run, long day, const char *district,
 	mc->flagged += flagged != 0;
 }
 
+/* Empties a result for the next record, keeping its rules buffer. */
+static void reset_result(struct result *r)
+{
+	unsigned *rules = r->rules;
+	size_t cap = r->rules_cap;
+
+	memset(r, 0, sizeof(*r));
+	r->rules = rules;
+	r->rules_cap = cap;
+}
+
 static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 			struct batch *b)
 {
@@ -662,8 +670,8 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 		run->counts.assessed++;
 		count_month(run, b->slots[i].logged_day,
 			    b->arena.data + b->slots[i].off[F_DISTRICT],
-			    b->slots[i].len[F_DISTRICT], r->flagged != NULL);
-		if (r->flagged) {
+			    b->slots[i].len[F_DISTRICT], r->is_flagged);
+		if (r->is_flagged) {
 			run->counts.flagged++;
 			run->counts.by_status[r->status]++;
 			if (run->nflagged == run->flagged_cap) {
@@ -676,8 +684,7 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 					run->flagged,
 					run->flagged_cap * sizeof(*run->flagged));
 			}
-			run->flagged[run->nflagged++] = *r->flagged;
-			free(r->flagged);
+			run->flagged[run->nflagged++] = r->flagged;
 		} else {
 			run->counts.by_status[GS_STATUS_NONE]++;
 			run->counts.suppressed_only += r->suppressed != 0;
@@ -701,11 +708,10 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 		if (cfg->on_record)
 			cfg->on_record(cfg->on_record_ctx, id, r->status,
 				       r->score, r->rules, r->nrules);
-		free(r->rules);
 		free(r->lang);
 		free(r->limits);
 		free(r->dq);
-		memset(r, 0, sizeof(*r));
+		reset_result(r);
 	}
 	b->n = 0;
 	gs_buf_reset(&b->arena);
@@ -729,12 +735,10 @@ static void discard_batch(struct batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct result *r = &b->results[i];
 
-		free(r->flagged); /* its parts are in a run arena */
 		free_language(r->lang, r->nlang);
 		free_limits(r->limits, r->nlimits);
 		free_dq(r->dq, r->ndq);
-		free(r->rules);
-		memset(r, 0, sizeof(*r));
+		reset_result(r);
 	}
 	b->n = 0;
 }
@@ -1093,6 +1097,8 @@ out:
 			discard_batch(&pl.batches[i]);
 			gs_buf_release(&pl.batches[i].arena);
 			free(pl.batches[i].slots);
+			for (size_t k = 0; k < BATCH_RECORDS; k++)
+				free(pl.batches[i].results[k].rules);
 			free(pl.batches[i].results);
 		}
 		free(pl.batches);
