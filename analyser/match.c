@@ -84,6 +84,7 @@ struct gs_matcher {
 	unsigned char *rule_fired; /* [nrules]: a rule pattern of it fired */
 
 	int timings_on;
+	int trusted_utf8; /* the caller validated every field already */
 	struct gs_rule_timing *timings; /* [nrules] */
 
 	/* current field */
@@ -230,6 +231,11 @@ void gs_match_free(struct gs_matcher *m)
 void gs_match_set_prefilter(struct gs_matcher *m, int on)
 {
 	m->use_pf = on && m->pf != NULL;
+}
+
+void gs_match_trust_utf8(struct gs_matcher *m, int on)
+{
+	m->trusted_utf8 = on;
 }
 
 void gs_match_enable_timings(struct gs_matcher *m, int on)
@@ -1045,7 +1051,7 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 		m->len = texts[f].ptr ? texts[f].len : 0;
 		m->have_sents = 0;
 		m->have_cues = 0;
-		if (!gs_utf8_valid(m->text, m->len, &bad)) {
+		if (!m->trusted_utf8 && !gs_utf8_valid(m->text, m->len, &bad)) {
 			rc = gs_error_set(err, GS_ERR_INPUT, NULL, 0, (long)bad + 1,
 					  "field '%s' is not valid utf-8 at byte %zu",
 					  texts[f].name ? texts[f].name : "", bad);

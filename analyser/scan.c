@@ -548,6 +548,7 @@ static void *worker(void *arg)
 	memset(&wm.entities, 0, sizeof(wm.entities));
 	memset(&wm.action_ids, 0, sizeof(wm.action_ids));
 	memset(&wm.text_refs, 0, sizeof(wm.text_refs));
+	gs_match_trust_utf8(m, 1); /* ingest rejected invalid UTF-8 */
 	if (pl->cfg->timings)
 		gs_match_enable_timings(m, 1);
 	pthread_mutex_lock(&pl->lock);

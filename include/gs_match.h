@@ -66,6 +66,11 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 		    size_t ntexts, struct gs_match_result *res,
 		    struct gs_error *err);
 
+/* Fields are checked to be valid UTF-8 before PCRE2 runs on them without
+ * its own check. A caller whose fields were validated already (the scan:
+ * ingest rejects invalid UTF-8) turns the second check off with on = 1. */
+void gs_match_trust_utf8(struct gs_matcher *m, int on);
+
 /* Per-rule counters for --rule-timings (filled when enabled). */
 struct gs_rule_timing {
 	unsigned long prefilter_hits;
