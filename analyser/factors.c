@@ -792,6 +792,19 @@ static int parse_options(struct parser *ps)
 	return -1;
 }
 
+/* Moves past the next ch; 0, or -1 (and fail set) when there is none. */
+static int skip_past(struct parser *ps, char ch)
+{
+	while (!at_end(ps) && *ps->p != ch)
+		ps->p++;
+	if (at_end(ps)) {
+		ps->fail = 1;
+		return -1;
+	}
+	ps->p++;
+	return 0;
+}
+
 /* Reads a group after '('. */
 static struct info parse_group(struct parser *ps)
 {
@@ -827,13 +840,8 @@ static struct info parse_group(struct parser *ps)
 				zero = 1;
 				break;
 			}
-			while (!at_end(ps) && *ps->p != '>')
-				ps->p++;
-			if (at_end(ps)) {
-				ps->fail = 1;
+			if (skip_past(ps, '>') < 0)
 				return info_any();
-			}
-			ps->p++;
 			break;
 		case 'P':
 			ps->p++;
@@ -841,32 +849,17 @@ static struct info parse_group(struct parser *ps)
 				ps->fail = 1;
 				return info_any();
 			}
-			while (!at_end(ps) && *ps->p != '>')
-				ps->p++;
-			if (at_end(ps)) {
-				ps->fail = 1;
+			if (skip_past(ps, '>') < 0)
 				return info_any();
-			}
-			ps->p++;
 			break;
 		case '\'':
 			ps->p++;
-			while (!at_end(ps) && *ps->p != '\'')
-				ps->p++;
-			if (at_end(ps)) {
-				ps->fail = 1;
+			if (skip_past(ps, '\'') < 0)
 				return info_any();
-			}
-			ps->p++;
 			break;
 		case '#':
-			while (!at_end(ps) && *ps->p != ')')
-				ps->p++;
-			if (at_end(ps)) {
-				ps->fail = 1;
+			if (skip_past(ps, ')') < 0)
 				return info_any();
-			}
-			ps->p++;
 			ps->depth--;
 			return info_exact1("", 0);
 		default: {
