@@ -718,20 +718,30 @@ static void load_items(struct obj *o, const char *key, item_fn load)
 			     jpos_at(jpos_get(o->pos, key), i), i);
 }
 
+/* Looks up key into *v: 1 when present, 0 when absent and optional, -1
+ * (reported) when absent and required. */
+static int member(struct obj *o, const char *key, int required, json_t **v)
+{
+	*v = json_object_get(o->j, key);
+	if (*v)
+		return 1;
+	if (required) {
+		missing(o, key);
+		return -1;
+	}
+	return 0;
+}
+
 /* String member. *out points into the JSON (valid while it lives); left
  * alone when absent. Returns 0, or -1 when reported. */
 static int get_str(struct obj *o, const char *key, int required,
 		   const char **out)
 {
-	json_t *v = json_object_get(o->j, key);
+	json_t *v;
+	int rc = member(o, key, required, &v);
 
-	if (!v) {
-		if (required) {
-			missing(o, key);
-			return -1;
-		}
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_string(v)) {
 		wrong_type(o, key, "a string", v);
 		return -1;
@@ -743,16 +753,12 @@ static int get_str(struct obj *o, const char *key, int required,
 static int get_int(struct obj *o, const char *key, int required, long lo,
 		   long hi, long *out)
 {
-	json_t *v = json_object_get(o->j, key);
+	json_t *v;
 	json_int_t x;
+	int rc = member(o, key, required, &v);
 
-	if (!v) {
-		if (required) {
-			missing(o, key);
-			return -1;
-		}
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_integer(v)) {
 		wrong_type(o, key, "an integer", v);
 		return -1;
@@ -814,18 +820,13 @@ static int get_enum(struct obj *o, const char *key, int required,
 static int get_strs(struct obj *o, const char *key, int required,
 		    int nonempty, char ***out, size_t *n, long **lines)
 {
-	json_t *v = json_object_get(o->j, key);
+	json_t *v;
 	const struct jpos *p = jpos_get(o->pos, key);
 	size_t i, m;
-	int rc = 0;
+	int rc = member(o, key, required, &v);
 
-	if (!v) {
-		if (required) {
-			missing(o, key);
-			return -1;
-		}
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_array(v)) {
 		wrong_type(o, key, "an array of strings", v);
 		return -1;
