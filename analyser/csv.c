@@ -296,6 +296,24 @@ static void add_field(struct gs_csv *r, size_t nf, size_t off, size_t len)
 	r->fields[nf].len = len;
 }
 
+/* Whether field nf (0-based) at flen bytes or its record at rlen bytes is
+ * over its limit; if so says which in why (and names the field). */
+static int over_limit(const struct gs_csv *r, size_t flen, size_t rlen,
+		      size_t nf, long *bad_field, char *why, size_t n)
+{
+	if (flen > r->max_field) {
+		*bad_field = (long)nf + 1;
+		over_field(r, why, n, nf + 1);
+		return 1;
+	}
+	if (rlen > r->max_record) {
+		snprintf(why, n, "record over the size limit (%zu bytes)",
+			 r->max_record);
+		return 1;
+	}
+	return 0;
+}
+
 /* Counts line feeds in buf[from..to), remembering the file offset of the
  * first one in the record (for recovery from an unclosed quote). */
 static long count_lf(const struct gs_csv *r, size_t from, size_t to,
@@ -400,18 +418,10 @@ int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 						seg - c.p);
 				c.w += seg - c.p;
 				c.p = seg;
-				if (!discard && c.w - c.fs > r->max_field) {
+				if (!discard &&
+				    over_limit(r, c.w - c.fs, c.p - c.rs, nf,
+					       &bad_field, why, sizeof(why))) {
 					discard = 1;
-					bad_field = (long)nf + 1;
-					over_field(r, why, sizeof(why), nf + 1);
-					reason = why;
-				}
-				if (!discard && c.p - c.rs > r->max_record) {
-					discard = 1;
-					snprintf(why, sizeof(why),
-						 "record over the size limit "
-						 "(%zu bytes)",
-						 r->max_record);
 					reason = why;
 				}
 				if (q == NULL || c.p + 1 >= r->end) {
@@ -471,18 +481,10 @@ int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 				p = scan_plain(r, p, special);
 				if (p < r->end || r->eof)
 					break;
-				if (!discard && p - c.fs > r->max_field) {
+				if (!discard &&
+				    over_limit(r, p - c.fs, p - c.rs, nf,
+					       &bad_field, why, sizeof(why))) {
 					discard = 1;
-					bad_field = (long)nf + 1;
-					over_field(r, why, sizeof(why), nf + 1);
-					reason = why;
-				}
-				if (!discard && p - c.rs > r->max_record) {
-					discard = 1;
-					snprintf(why, sizeof(why),
-						 "record over the size limit "
-						 "(%zu bytes)",
-						 r->max_record);
 					reason = why;
 				}
 				c.p = p;
@@ -497,18 +499,10 @@ int gs_csv_next(struct gs_csv *r, struct gs_csv_row *row, struct gs_error *err)
 			/* limits before the quote check, so the reason does
 			 * not depend on where the blocks fell */
 			flen = p - c.fs;
-			if (!discard && flen > r->max_field) {
+			if (!discard &&
+			    over_limit(r, flen, p - c.rs, nf, &bad_field, why,
+				       sizeof(why))) {
 				discard = 1;
-				bad_field = (long)nf + 1;
-				over_field(r, why, sizeof(why), nf + 1);
-				reason = why;
-			}
-			if (!discard && p - c.rs > r->max_record) {
-				discard = 1;
-				snprintf(why, sizeof(why),
-					 "record over the size limit "
-					 "(%zu bytes)",
-					 r->max_record);
 				reason = why;
 			}
 			if (p < r->end && r->buf[p] == '"') {
