@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "gs_cli.h"
+#include "gs_report.h"
 #include "gs_store.h"
 #include "gs_util.h"
 
@@ -150,21 +151,6 @@ static void write_table(FILE *fp, const struct table *t, const char *title)
 	free(width);
 }
 
-static void csv_field(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
 static void write_csv(FILE *fp, const struct table *t, const char *title)
 {
 	char buf[32];
@@ -173,11 +159,16 @@ static void write_csv(FILE *fp, const struct table *t, const char *title)
 	for (size_t j = 0; j < t->ncols; j++) {
 		if (j)
 			fputc(',', fp);
-		csv_field(fp, t->cols[j]);
+		gs_report_csv_text(fp, t->cols[j]);
 	}
 	fputs("\r\n", fp);
 	for (size_t i = 0; i < t->ncells; i++) {
-		csv_field(fp, cell_text(&t->cells[i], buf, ""));
+		/* text from the data is quoted and formula-neutralised;
+		 * numbers (older_by may be negative) are written as they are */
+		if (t->cells[i].type == CELL_STR)
+			gs_report_csv_text(fp, t->cells[i].s);
+		else
+			fputs(cell_text(&t->cells[i], buf, ""), fp);
 		fputs((i + 1) % t->ncols ? "," : "\r\n", fp);
 	}
 }
