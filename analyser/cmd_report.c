@@ -145,8 +145,8 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 }
 
 /* The marking of the profile at path, or of the shipped one (path NULL);
- * the default marking when the shipped profile cannot be read. Caller
- * frees. */
+ * NULL (the report's default marking) when the shipped profile cannot be
+ * read or has none. Caller frees. */
 static int load_marking(const char *path, char **marking,
 			struct gs_error *err)
 {
@@ -158,9 +158,8 @@ static int load_marking(const char *path, char **marking,
 		gs_profile_release(&p);
 		return rc;
 	}
-	*marking = xstrdup(rc == 0 && p.marking && *p.marking
-				   ? p.marking
-				   : GS_REPORT_MARKING);
+	*marking = rc == 0 && p.marking && *p.marking ? xstrdup(p.marking)
+						       : NULL;
 	gs_profile_release(&p);
 	gs_error_clear(err);
 	return 0;
@@ -171,12 +170,11 @@ int gs_cmd_report(int argc, char **argv)
 	struct report_opts o;
 	struct gs_report_opts wo = {1};
 	struct gs_store *store = NULL;
-	struct gs_report model;
+	struct gs_report model = {0}; /* released also when never loaded */
 	struct gs_out out = {0};
 	struct gs_error err;
 	const struct gs_report_writer *w;
 	char *marking = NULL;
-	int loaded = 0;
 	int rc;
 	int exit_code = GS_EXIT_OK;
 
@@ -192,7 +190,6 @@ int gs_cmd_report(int argc, char **argv)
 	if ((rc = gs_store_open(&store, o.db ? o.db : gs_store_default_path(),
 				0, &err)) < 0)
 		goto fail;
-	loaded = 1;
 	if ((rc = gs_report_load(&model, store, o.run, marking, &err)) < 0)
 		goto fail;
 	if (o.public)
@@ -209,8 +206,7 @@ int gs_cmd_report(int argc, char **argv)
 fail:
 	exit_code = gs_cli_fail(&err);
 out:
-	if (loaded)
-		gs_report_release(&model);
+	gs_report_release(&model);
 	gs_store_free(store);
 	free(marking);
 	return exit_code;
