@@ -120,7 +120,7 @@ struct eval {
 	size_t ncats;
 	int have_cats; /* the labels file has a categories column */
 
-	unsigned long tp, fp, fn, tn, indeterminate, scored;
+	unsigned long tp, fp, fn, tn, indeterminate; /* scored: their sum */
 	unsigned long rejected, unlabelled;
 	char *unlabelled_ids[EVAL_FEW];
 	char *reject_msgs[EVAL_FEW];
@@ -495,7 +495,6 @@ static void score_record(struct eval *ev, const struct gs_intel_rec *rec,
 			 rec->logged_day, 0, NULL, 0, &as);
 	if (as.flagged && as.status == GS_STATUS_INDETERMINATE)
 		ev->indeterminate++;
-	ev->scored++;
 	for (size_t r = 0; r < ev->nrules; r++) {
 		const struct gs_rule_info *ri = gs_rules_get(ev->rules, r);
 		struct rule_stat *st = &ev->rs[r];
@@ -694,7 +693,8 @@ static void print_text(FILE *fp, const struct eval *ev)
 		gs_rules_dir(ev->rules), ev->nrules, gs_rules_hash(ev->rules),
 		ev->profile.threshold);
 	fprintf(fp, "records: %lu scored (%lu positive, %lu negative)\n",
-		ev->scored, ev->tp + ev->fn, ev->fp + ev->tn);
+		ev->tp + ev->fp + ev->fn + ev->tn, ev->tp + ev->fn,
+		ev->fp + ev->tn);
 	fprintf(fp, "rejected rows: %lu", ev->rejected);
 	for (size_t i = 0; i < ev->rejected && i < EVAL_FEW; i++)
 		fprintf(fp, "%s%s", i ? "; " : " (", ev->reject_msgs[i]);
@@ -850,7 +850,9 @@ static int print_json(FILE *fp, const struct eval *ev)
 			    json_integer(ev->profile.threshold));
 
 	o = json_object();
-	json_object_set_new(o, "scored", json_integer((json_int_t)ev->scored));
+	json_object_set_new(o, "scored",
+			    json_integer((json_int_t)(ev->tp + ev->fp +
+						      ev->fn + ev->tn)));
 	json_object_set_new(o, "positive",
 			    json_integer((json_int_t)(ev->tp + ev->fn)));
 	json_object_set_new(o, "negative",
