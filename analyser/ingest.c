@@ -69,6 +69,7 @@ struct gs_ingest {
 	void *rd;
 	uint64_t size;
 	enum gs_date_format date_format;
+	enum gs_date_format date_other; /* tried when date_format fails */
 	const struct gs_str *cols;
 	size_t ncols;
 	struct role roles[MAX_ROLES];
@@ -271,6 +272,8 @@ int gs_ingest_open(struct gs_ingest **out, const char *path,
 		gs_buf_init(&in->trim[i], 0);
 	input = kind == GS_INGEST_INTEL ? &p->intel : &p->actions;
 	in->date_format = input->date_format;
+	in->date_other = in->date_format == GS_DATE_ISO ? GS_DATE_UK
+							: GS_DATE_ISO;
 	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
 		if (readers[i]->format == input->format)
 			in->ops = readers[i];
@@ -307,6 +310,7 @@ int gs_ingest_open(struct gs_ingest **out, const char *path,
 		add_role(in, "unit", p->act_unit, ROLE_PLAIN, 0);
 		add_role(in, "rationale", p->act_rationale, ROLE_PLAIN, 0);
 	}
+	assert(in->roles[0].kind == ROLE_ID);
 	rc = map_columns(in, err);
 out:
 	if (rc < 0) {
@@ -380,7 +384,8 @@ static int reject(const struct gs_ingest *in, long line, long col,
 static int next_row(struct gs_ingest *in, struct gs_error *err)
 {
 	struct gs_reader_row row;
-	const struct role *id_role = NULL;
+	const struct gs_str *id = &in->val[0]; /* role 0 is the id */
+	long first;
 	int rc;
 
 	rc = in->ops->next(in->rd, &row, err);
@@ -424,40 +429,26 @@ static int next_row(struct gs_ingest *in, struct gs_error *err)
 		if (r->kind == ROLE_REF && v->len == 0)
 			return reject(in, row.line, 0, err, "missing %s",
 				      r->name);
-		if (r->kind == ROLE_ID)
-			id_role = r;
-		if (r->kind == ROLE_DATE) {
-			enum gs_date_format other =
-				in->date_format == GS_DATE_ISO ? GS_DATE_UK
-							       : GS_DATE_ISO;
-
-			if (gs_date_parse(v->ptr, v->len, in->date_format,
-					  &in->day, NULL) < 0 &&
-			    gs_date_parse(v->ptr, v->len, other, &in->day,
-					  NULL) < 0)
-				return reject(in, row.line, 0, err,
-					      "unparseable date \"%.*s\" in "
-					      "column \"%s\"",
-					      (int)(v->len > 64 ? 64 : v->len),
-					      v->ptr, r->column);
-		}
-	}
-	if (id_role != NULL) {
-		const struct gs_str *v = &in->val[id_role - in->roles];
-		long first = idset_add(&in->ids, v->ptr, v->len, row.line);
-
-		if (first < 0)
-			return gs_error_set(err, GS_ERR_LIMIT, in->path,
-					    row.line, 0,
-					    "too many ids to check for "
-					    "duplicates");
-		if (first > 0)
+		if (r->kind == ROLE_DATE &&
+		    gs_date_parse(v->ptr, v->len, in->date_format, &in->day,
+				  NULL) < 0 &&
+		    gs_date_parse(v->ptr, v->len, in->date_other, &in->day,
+				  NULL) < 0)
 			return reject(in, row.line, 0, err,
-				      "duplicate id \"%.*s\" (first seen on "
-				      "line %ld)",
+				      "unparseable date \"%.*s\" in column "
+				      "\"%s\"",
 				      (int)(v->len > 64 ? 64 : v->len), v->ptr,
-				      first);
+				      r->column);
 	}
+	first = idset_add(&in->ids, id->ptr, id->len, row.line);
+	if (first < 0)
+		return gs_error_set(err, GS_ERR_LIMIT, in->path, row.line, 0,
+				    "too many ids to check for duplicates");
+	if (first > 0)
+		return reject(in, row.line, 0, err,
+			      "duplicate id \"%.*s\" (first seen on line %ld)",
+			      (int)(id->len > 64 ? 64 : id->len), id->ptr,
+			      first);
 	return 1;
 }
 
