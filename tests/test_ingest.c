@@ -12,6 +12,15 @@
 
 #define DATA "tests/data/ingest/"
 
+/* A new file named from tmpl (its XXXXXX replaced), open for writing:
+ * unique, so runs of the suite side by side do not share it. */
+static FILE *temp_file(char *tmpl)
+{
+	int fd = mkstemp(tmpl);
+
+	return fd < 0 ? NULL : fdopen(fd, "w");
+}
+
 static void chdir_root(void)
 {
 	const char *root = getenv("GAPSCAN_ROOT");
@@ -304,8 +313,8 @@ Test(ingest, header_names_ignore_case_and_spaces)
 /* Several text columns keep the profile's order; absent ones are "". */
 Test(ingest, text_columns_in_profile_order)
 {
-	const char *path = "/tmp/gs_test_ingest_text.csv";
-	FILE *fp = fopen(path, "w");
+	char path[] = "/tmp/gs_test_ingest_XXXXXX";
+	FILE *fp = temp_file(path);
 	struct gs_profile p;
 	struct gs_ingest *in = NULL;
 	struct gs_intel_rec rec;
@@ -335,8 +344,8 @@ Test(ingest, text_columns_in_profile_order)
 /* A million distinct ids (then one duplicate) stay well under 50 MB. */
 Test(ingest, million_ids_memory, .timeout = 60)
 {
-	const char *path = "/tmp/gs_test_ingest_million.csv";
-	FILE *fp = fopen(path, "w");
+	char path[] = "/tmp/gs_test_ingest_XXXXXX";
+	FILE *fp = temp_file(path);
 	struct gs_profile p;
 	struct gs_ingest *in = NULL;
 	struct gs_intel_rec rec;
@@ -381,8 +390,8 @@ Test(ingest, million_ids_memory, .timeout = 60)
  * skipped without being kept, and the lines after keep their numbers. */
 Test(ingest, jsonl_limits)
 {
-	const char *path = "/tmp/gs_test_ingest_limits.jsonl";
-	FILE *fp = fopen(path, "w");
+	char path[] = "/tmp/gs_test_ingest_XXXXXX";
+	FILE *fp = temp_file(path);
 	struct gs_profile p;
 	struct gs_ingest *in = NULL;
 	struct gs_intel_rec rec;
