@@ -6,6 +6,7 @@
 
 #include "gs_cli.h"
 #include "gs_date.h"
+#include "gs_report.h"
 #include "gs_scan.h"
 #include "gs_store.h"
 #include "gs_util.h"
@@ -166,22 +167,9 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 	return 0;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or newline. */
-static void csv_field(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
+/* Text cells go through the report module's CSV quoter (RFC 4180, and a
+ * cell starting = + - @ tab or CR neutralised): the exception list is
+ * opened in Excel, and its ids and units come from the export. */
 static void rule_list(FILE *fp, const struct gs_rules *rules,
 		      const unsigned *ids, size_t n, int categories)
 {
@@ -208,7 +196,7 @@ static void rule_list(FILE *fp, const struct gs_rules *rules,
 			gs_buf_putc(&b, ';');
 		gs_buf_append(&b, v, strlen(v));
 	}
-	csv_field(fp, b.data);
+	gs_report_csv_text(fp, b.data);
 	gs_buf_release(&b);
 }
 
@@ -231,11 +219,11 @@ static int write_exceptions(const char *path, const struct gs_run *run,
 		char date[11];
 
 		gs_date_format(f->logged_day, date);
-		csv_field(o.fp, f->id);
+		gs_report_csv_text(o.fp, f->id);
 		fprintf(o.fp, ",%s,", date);
-		csv_field(o.fp, f->district);
+		gs_report_csv_text(o.fp, f->district);
 		fputc(',', o.fp);
-		csv_field(o.fp, f->unit);
+		gs_report_csv_text(o.fp, f->unit);
 		fprintf(o.fp, ",%s,%ld,%d,", gs_status_name(f->status), f->days,
 			f->score);
 		rule_list(o.fp, rules, f->rules, f->nrules, 0);
@@ -257,9 +245,9 @@ static int write_rejects(const char *path, const struct gs_run *run,
 		return rc;
 	fputs("file,line,reason\n", o.fp);
 	for (size_t i = 0; i < run->nrejects; i++) {
-		csv_field(o.fp, run->rejects[i].file);
+		gs_report_csv_text(o.fp, run->rejects[i].file);
 		fprintf(o.fp, ",%ld,", run->rejects[i].line);
-		csv_field(o.fp, run->rejects[i].reason);
+		gs_report_csv_text(o.fp, run->rejects[i].reason);
 		fputc('\n', o.fp);
 	}
 	return gs_out_commit(&o, err);
@@ -283,9 +271,9 @@ static int write_chains(const char *path, const struct gs_run *run,
 
 			gs_date_format(f->logged_day, date);
 			fprintf(o.fp, "%zu,", c + 1);
-			csv_field(o.fp, ch->entity);
+			gs_report_csv_text(o.fp, ch->entity);
 			fputc(',', o.fp);
-			csv_field(o.fp, f->id);
+			gs_report_csv_text(o.fp, f->id);
 			fprintf(o.fp, ",%s,%s\n", gs_status_name(f->status), date);
 		}
 	}
@@ -302,7 +290,7 @@ static void on_record(void *ctx, const char *id, enum gs_status status,
 {
 	struct status_writer *w = ctx;
 
-	csv_field(w->fp, id);
+	gs_report_csv_text(w->fp, id);
 	fprintf(w->fp, ",%s,%d,", gs_status_name(status), score);
 	rule_list(w->fp, w->rules, rules, nrules, 0);
 	fputc('\n', w->fp);

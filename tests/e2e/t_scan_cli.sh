@@ -22,7 +22,7 @@ intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative
 I1,2026-10-01,CID North,North,1B P,,S-1,"Concerns of CSE: Child A (14) MFH, seen getting into a car with an older male"
 I2,2026-10-01,CID North,North,1B P,,S-2,"Concerns of CSE for Child B, being groomed by adult male"
 I3,2026-10-28,Response 3,South,2C P,,S-3,"Concerns of CSE: Child C (13) is being groomed online"
-I4,2026-09-01,Response 3,South,2C P,,S-4,"Concerns of CSE: Child D (15) being groomed by older male"
+I4,2026-09-01,=HYPERLINK(x),South,2C P,,S-4,"Concerns of CSE: Child D (15) being groomed by older male"
 I5,2026-10-01,MASH,East,1A P,,S-5,"Burglary at dwelling, side gate insecure, no suspects"
 CSV
 cat > "$TMP/actions.csv" <<'CSV'
@@ -37,6 +37,8 @@ $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01
 	--out "$TMP/exc.csv" --status-out "$TMP/st.csv" 2>"$TMP/summary" || fail "scan exit $?"
 expect_eq "header" "$(head -1 "$TMP/exc.csv")" "intel_id,logged_at,district,unit,status,days,score,rules,categories"
 expect_eq "exception ids in order" "$(tail -n +2 "$TMP/exc.csv" | cut -d, -f1,5,6 | tr '\n' ' ')" "I4,gap,61 I2,late,8 "
+# a unit that is a spreadsheet formula is neutralised, not executed
+expect_eq "formula unit" "$(grep '^I4,' "$TMP/exc.csv" | cut -d, -f4)" "\"'=HYPERLINK(x)\""
 expect_eq "I1 actioned" "$(grep '^I1,' "$TMP/st.csv" | cut -d, -f2)" actioned
 expect_eq "I3 open" "$(grep '^I3,' "$TMP/st.csv" | cut -d, -f2)" open
 expect_eq "I5 none" "$(grep '^I5,' "$TMP/st.csv" | cut -d, -f2)" none
