@@ -73,13 +73,10 @@ static void sset_free(struct sset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static size_t str_hash(const char *p, size_t len)
+/* First slot to probe for p[0..len) in a table of cap (a power of two). */
+static size_t home(const char *p, size_t len, size_t cap)
 {
-	size_t h = 14695981039346656037UL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
-	return h;
+	return (size_t)gs_hash64(p, len) & (cap - 1);
 }
 
 /* (Re)builds the index of s with room for at least want strings. */
@@ -93,7 +90,7 @@ static void sset_reindex(struct sset *s, size_t want)
 	s->h = xcalloc(cap, sizeof(*s->h));
 	s->hcap = cap;
 	for (size_t i = 0; i < s->n; i++) {
-		size_t k = str_hash(s->v[i].s, s->v[i].len) & (cap - 1);
+		size_t k = home(s->v[i].s, s->v[i].len, cap);
 
 		while (s->h[k] != 0)
 			k = (k + 1) & (cap - 1);
@@ -108,7 +105,7 @@ static long sset_find(const struct sset *s, const char *p, size_t len)
 
 	if (s->hcap == 0)
 		return -1;
-	k = str_hash(p, len) & (s->hcap - 1);
+	k = home(p, len, s->hcap);
 	while (s->h[k] != 0) {
 		const struct gs_factor *f = &s->v[s->h[k] - 1];
 
@@ -139,7 +136,7 @@ static void sset_add(struct sset *s, const char *p, size_t len)
 		sset_reindex(s, s->n * 2);
 		return;
 	}
-	k = str_hash(p, len) & (s->hcap - 1);
+	k = home(p, len, s->hcap);
 	while (s->h[k] != 0)
 		k = (k + 1) & (s->hcap - 1);
 	s->h[k] = s->n;
