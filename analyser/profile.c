@@ -476,21 +476,30 @@ static int load_sla_by_priority(struct loader *ld, json_t *obj,
 	return 0;
 }
 
+/* The whole file, NUL-terminated (caller frees), or NULL with errno set:
+ * a read error or a file over 16 MiB is not parsed cut short. */
 static char *slurp(const char *path, size_t *n)
 {
 	FILE *fp = fopen(path, "rb");
 	struct gs_buf b;
 	char chunk[8192];
 	size_t k;
+	int bad = 0;
 
 	if (!fp)
 		return NULL;
 	gs_buf_init(&b, 16u << 20);
-	while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+	while (!bad && (k = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		if (gs_buf_append(&b, chunk, k) < 0)
-			break;
-	}
+			bad = EFBIG;
+	if (!bad && ferror(fp))
+		bad = errno ? errno : EIO;
 	fclose(fp);
+	if (bad) {
+		gs_buf_release(&b);
+		errno = bad;
+		return NULL;
+	}
 	if (!b.data)
 		gs_buf_append(&b, "", 0);
 	*n = b.len;

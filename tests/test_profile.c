@@ -182,3 +182,22 @@ Test(profile, blank_qualifying_type_is_an_error)
 				"non-blank strings");
 	gs_profile_release(&p);
 }
+
+/* A profile over 16 MiB is refused, not parsed cut short at the limit. */
+Test(profile, oversized_file_is_refused)
+{
+	struct gs_profile p;
+	struct gs_error e;
+	size_t n = (16u << 20) + 2;
+	char *json = malloc(n + 1);
+
+	cr_assert_not_null(json);
+	memset(json, ' ', n);
+	json[0] = '{';
+	json[n - 1] = '}';
+	json[n] = '\0';
+	cr_assert_eq(load_text(&p, json, &e), GS_ERR_INPUT);
+	cr_expect_str_eq(e.msg, "cannot read profile: File too large");
+	free(json);
+	gs_profile_release(&p);
+}
