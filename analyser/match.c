@@ -104,7 +104,15 @@ struct gs_matcher {
 
 	struct cand *cands;
 	size_t ncands, cands_cap;
-	struct next_cache *cache; /* [max nall + nexclude] */
+	/* all/exclude patterns with the same source and case are the same
+	 * regex (the pack's child and adult guards recur in many rules): one
+	 * cache per distinct pattern and field, shared by the rules */
+	struct next_cache *cache; /* [ncache], reset per field */
+	size_t ncache;
+	size_t *cache_base; /* [nrules]: rule r's all k is slot
+			       cache_slot[cache_base[r] + k], its exclude k
+			       cache_slot[cache_base[r] + nall + k] */
+	size_t *cache_slot;
 };
 
 static int is_limit(int rc)
@@ -149,11 +157,58 @@ static uint32_t max_captures(const struct gs_pattern *p, size_t n,
 	return best;
 }
 
+/* The source of all/exclude pattern k of rule r (all first). */
+static const struct gs_pattern *guard(const struct gs_rule *rule, size_t k)
+{
+	return k < rule->nall ? &rule->all[k] : &rule->exclude[k - rule->nall];
+}
+
+/* Gives every all/exclude pattern a cache slot; equal sources under the
+ * same case setting share one. */
+static void cache_slots(struct gs_matcher *m)
+{
+	const struct gs_rules *rules = m->rules;
+	size_t total = 0, next = 0;
+	struct {
+		const char *src;
+		int cs;
+	} *seen;
+
+	m->cache_base = xcalloc(rules->nrules ? rules->nrules : 1,
+				sizeof(*m->cache_base));
+	for (size_t r = 0; r < rules->nrules; r++) {
+		m->cache_base[r] = total;
+		total += rules->rules[r].nall + rules->rules[r].nexclude;
+	}
+	m->cache_slot = xcalloc(total ? total : 1, sizeof(*m->cache_slot));
+	seen = xcalloc(total ? total : 1, sizeof(*seen));
+	for (size_t r = 0; r < rules->nrules; r++) {
+		const struct gs_rule *rule = &rules->rules[r];
+
+		for (size_t k = 0; k < rule->nall + rule->nexclude; k++) {
+			const char *src = guard(rule, k)->src;
+			size_t slot = 0;
+
+			while (slot < next && (seen[slot].cs != rule->case_sensitive ||
+					       strcmp(seen[slot].src, src) != 0))
+				slot++;
+			if (slot == next) {
+				seen[next].src = src;
+				seen[next].cs = rule->case_sensitive;
+				next++;
+			}
+			m->cache_slot[m->cache_base[r] + k] = slot;
+		}
+	}
+	free(seen);
+	m->ncache = next;
+	m->cache = xcalloc(next ? next : 1, sizeof(*m->cache));
+}
+
 struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 {
 	struct gs_matcher *m = xcalloc(1, sizeof(*m));
 	uint32_t caps = 0;
-	size_t cache_n = 1;
 	const char *env;
 
 	m->rules = rules;
@@ -163,9 +218,8 @@ struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 		caps = max_captures(rule->patterns, rule->npatterns, caps);
 		caps = max_captures(rule->all, rule->nall, caps);
 		caps = max_captures(rule->exclude, rule->nexclude, caps);
-		if (rule->nall + rule->nexclude > cache_n)
-			cache_n = rule->nall + rule->nexclude;
 	}
+	cache_slots(m);
 	for (size_t c = 0; c < rules->ncues; c++)
 		caps = max_captures(&rules->cues[c].pat, 1, caps);
 	m->md = pcre2_match_data_create(caps + 1, NULL);
@@ -183,7 +237,6 @@ struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 					      ? (uint32_t)rules->heap_limit_kib
 					      : DEFAULT_HEAP_LIMIT_KIB);
 	pcre2_jit_stack_assign(m->mctx, NULL, m->jit);
-	m->cache = xcalloc(cache_n, sizeof(*m->cache));
 	m->timings = xcalloc(rules->nrules ? rules->nrules : 1,
 			     sizeof(*m->timings));
 
@@ -225,6 +278,8 @@ void gs_match_free(struct gs_matcher *m)
 	free(m->pseudo);
 	free(m->cands);
 	free(m->cache);
+	free(m->cache_base);
+	free(m->cache_slot);
 	free(m);
 }
 
@@ -757,6 +812,7 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 	size_t base = m->pf != NULL ? m->pf->rule_base[r] : 0;
 	size_t last_end = 0;
 	size_t nkept = 0;
+	const size_t *slots;
 	int fired = 0;
 
 	m->ncands = 0;
@@ -816,7 +872,7 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 	}
 	m->ncands = nkept;
 
-	memset(m->cache, 0, (rule->nall + rule->nexclude) * sizeof(*m->cache));
+	slots = m->cache_slot + m->cache_base[r];
 	nkept = 0;
 	for (size_t i = 0; i < m->ncands; i++) {
 		struct gs_hit *h = &m->cands[i].h;
@@ -833,7 +889,8 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 				keep = 0;
 				break;
 			}
-			rc = find_cached(m, &rule->all[k], &m->cache[k], lo, &s);
+			rc = find_cached(m, &rule->all[k], &m->cache[slots[k]],
+					 lo, &s);
 			if (is_limit(rc)) {
 				add_limit(res, r, rc);
 				return 1;
@@ -854,7 +911,8 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 				continue;
 			sent = sentence_of(m, h->start);
 			rc = find_cached(m, &rule->exclude[k],
-					 &m->cache[rule->nall + k], sent.start, &s);
+					 &m->cache[slots[rule->nall + k]],
+					 sent.start, &s);
 			if (is_limit(rc)) {
 				add_limit(res, r, rc);
 				return 1;
@@ -1051,6 +1109,7 @@ int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 		m->len = texts[f].ptr ? texts[f].len : 0;
 		m->have_sents = 0;
 		m->have_cues = 0;
+		memset(m->cache, 0, m->ncache * sizeof(*m->cache));
 		if (!m->trusted_utf8 && !gs_utf8_valid(m->text, m->len, &bad)) {
 			rc = gs_error_set(err, GS_ERR_INPUT, NULL, 0, (long)bad + 1,
 					  "field '%s' is not valid utf-8 at byte %zu",

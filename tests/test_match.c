@@ -244,6 +244,41 @@ Test(match, all_window_edges)
 	free_rules(rs2);
 }
 
+/* all/exclude patterns with equal sources share one cache per field: the
+ * case setting is part of what makes them equal, and a pattern used as
+ * `all` in one rule and `exclude` in another gives each its own answer */
+Test(match, guards_shared_across_rules_keep_case)
+{
+	static const struct spec_rule sr[] = {
+		{.id = "cs", .pats = {"car"}, .all = {"older"},
+		 .case_sensitive = 1},
+		{.id = "ci", .pats = {"car"}, .all = {"older"}},
+		{.id = "ex", .pats = {"car"}, .excl = {"older"}},
+		{.id = "cs2", .pats = {"car"}, .all = {"older"},
+		 .case_sensitive = 1},
+	};
+	struct gs_rules *rs = mk_rules(sr, 4, NULL, 0);
+	struct gs_match_result res;
+
+	gs_match_result_init(&res);
+	run1(rs, "OLDER man in a car", &res);
+	cr_assert_eq(res.nhits, 2);
+	expect_hit(&res, 0, 1, 15, 18, GS_HIT_ACTIVE);
+	expect_hit(&res, 1, 2, 15, 18, GS_HIT_EXCLUDED);
+	run1(rs, "older man in a car", &res);
+	cr_assert_eq(res.nhits, 4);
+	expect_hit(&res, 0, 0, 15, 18, GS_HIT_ACTIVE);
+	expect_hit(&res, 1, 1, 15, 18, GS_HIT_ACTIVE);
+	expect_hit(&res, 2, 2, 15, 18, GS_HIT_EXCLUDED);
+	expect_hit(&res, 3, 3, 15, 18, GS_HIT_ACTIVE);
+	/* the cache is per field: a later record does not see this one's */
+	run1(rs, "a car", &res);
+	cr_assert_eq(res.nhits, 1);
+	expect_hit(&res, 0, 2, 2, 5, GS_HIT_ACTIVE);
+	gs_match_result_release(&res);
+	free_rules(rs);
+}
+
 Test(match, exclude_same_sentence_only)
 {
 	static const struct spec_rule sr[] = {
