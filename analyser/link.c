@@ -30,7 +30,7 @@ struct id_entry {
 	uint64_t hash;
 	const char *key;
 	uint32_t start, n; /* into flat */
-	int seen;
+	unsigned char seen; /* written with atomic stores: workers mark */
 };
 
 struct gs_link {
@@ -253,7 +253,22 @@ void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n)
 	gs_link_finish(l);
 	e = (struct id_entry *)lookup(l, id, n);
 	if (e)
-		e->seen = 1;
+		__atomic_store_n(&e->seen, 1, __ATOMIC_RELAXED);
+}
+
+size_t gs_link_find_seen(const struct gs_link *l, const char *id, size_t n,
+			 const struct gs_action *const **out)
+{
+	struct id_entry *e;
+
+	assert(l->finished);
+	e = (struct id_entry *)lookup(l, id, n);
+	*out = NULL;
+	if (!e)
+		return 0;
+	__atomic_store_n(&e->seen, 1, __ATOMIC_RELAXED);
+	*out = l->flat + e->start;
+	return e->n;
 }
 
 size_t gs_link_count_unknown(struct gs_link *l,
@@ -269,7 +284,7 @@ size_t gs_link_count_unknown(struct gs_link *l,
 		struct gs_action *a = &l->actions[c->action];
 		const struct id_entry *e = lookup(l, c->key, strlen(c->key));
 
-		if (e && e->seen)
+		if (e && __atomic_load_n(&e->seen, __ATOMIC_RELAXED))
 			continue;
 		if (!a->unknown)
 			count++;

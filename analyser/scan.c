@@ -369,7 +369,9 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 	rc = gs_match_record(m, texts, p->ntext, res, err);
 	if (rc < 0)
 		return rc;
-	nacts = gs_link_find(pl->link, id, s->len[F_ID], &acts);
+	/* marks the id seen too: the actions citing no intel record are
+	 * counted after the last batch */
+	nacts = gs_link_find_seen(pl->link, id, s->len[F_ID], &acts);
 	sla = cfg->sla_days >= 0 ? cfg->sla_days
 				 : gs_profile_sla(p, prio, s->len[F_PRIORITY]);
 	gs_assess_record(cfg->rules, res, p->threshold, s->logged_day,
@@ -1031,7 +1033,6 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 				eof = 1;
 				break;
 			}
-			gs_link_mark_seen(link, rec.id.ptr, rec.id.len);
 			fill_slot(b, &rec, cfg->profile->ntext);
 		}
 		if (show) {

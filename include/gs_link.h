@@ -48,6 +48,11 @@ size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
 /* Marks an intel id as present in the intelligence export. */
 void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n);
 
+/* gs_link_find and gs_link_mark_seen in one lookup. Safe from several
+ * threads at once on a finished index (the mark is an atomic store). */
+size_t gs_link_find_seen(const struct gs_link *l, const char *id, size_t n,
+			 const struct gs_action *const **out);
+
 /* After the intel stream: number of actions citing at least one id never
  * marked seen (sets gs_action.unknown). cb (may be NULL) is called once per
  * (action, unknown id) pair, in action file order. */
