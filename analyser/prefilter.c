@@ -430,8 +430,11 @@ static void add_pattern(struct gs_prefilter *pf, const char *src,
 			l = &(*lits)[(*nlits)++];
 			l->s = set->v[i].s;
 			l->len = set->v[i].len;
-			l->flags = HS_FLAG_SINGLEMATCH |
-				   (set->caseless ? HS_FLAG_CASELESS : 0);
+			/* not HS_FLAG_SINGLEMATCH: its per-literal
+			 * bookkeeping costs more (~18% of the scan with
+			 * this pack's 9.5k literals) than the repeated
+			 * callbacks, which only set bits already set */
+			l->flags = set->caseless ? HS_FLAG_CASELESS : 0;
 			l->id = (unsigned)(id << GS_PREFILTER_SET_BITS) |
 				(unsigned)k;
 		}
