@@ -4,10 +4,12 @@
  * Laid out for size: a month's actions export can hold hundreds of
  * thousands of rows. Action ids and cited intel ids live in a string arena,
  * action types and units are interned (a handful of distinct values), and
- * gs_link_finish sorts the citations by the hash of the intel id they cite:
- * one array of id entries (hash, key, first, count) found through a
- * 4-byte-a-slot hash table, and one flat array of action pointers grouped
- * by id (compressed sparse rows). No per-id allocation.
+ * gs_link_finish groups the citations by the intel id they cite with a
+ * hash table (no sorting, file order kept): one array of id entries (hash,
+ * key, first, count) found through a 4-byte-a-slot table, and one flat
+ * array of action pointers grouped by id (compressed sparse rows). Each
+ * citation remembers its entry, so the unknown-id count needs no lookups.
+ * No per-id allocation.
  */
 #include "gs_link.h"
 
@@ -23,7 +25,7 @@ struct cite {
 	uint64_t hash;
 	const char *key; /* arena copy of the cited intel id */
 	uint32_t action; /* index into actions */
-	uint32_t seq;    /* file order of the citation */
+	uint32_t entry;  /* its id entry, after finish */
 };
 
 struct id_entry {
@@ -41,7 +43,7 @@ struct gs_link {
 	size_t nactions, cap;
 	struct cite *cites;
 	size_t ncites, cites_cap;
-	struct id_entry *ids; /* sorted by hash, key; after finish */
+	struct id_entry *ids; /* first-citation order; after finish */
 	size_t nids;
 	uint32_t *table; /* open addressing: index into ids + 1, 0 = empty */
 	size_t table_mask;
@@ -138,97 +140,83 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 		l->cites[l->ncites].hash = h;
 		l->cites[l->ncites].key = gs_arena_strndup(&l->arena, s, n);
 		l->cites[l->ncites].action = ai;
-		l->cites[l->ncites].seq = (uint32_t)l->ncites;
 		l->ncites++;
 		a->nintel++;
 	}
 }
 
-static int cmp_cite(const void *x, const void *y)
+/* Slot of id (hash h) in the table: its entry + 1, or the empty slot
+ * where it would go (value 0). Probes compare the hash tag first. */
+static size_t probe(const struct gs_link *l, uint64_t h, const char *id,
+		    size_t n)
 {
-	const struct cite *a = x, *b = y;
-	int c;
+	size_t j;
 
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	c = strcmp(a->key, b->key);
-	if (c)
-		return c;
-	return (a->seq > b->seq) - (a->seq < b->seq);
-}
+	for (j = h & l->table_mask; l->table[j]; j = (j + 1) & l->table_mask) {
+		const struct id_entry *e = &l->ids[l->table[j] - 1];
 
-static int cmp_seq(const void *x, const void *y)
-{
-	const struct cite *a = x, *b = y;
-
-	return (a->seq > b->seq) - (a->seq < b->seq);
+		if (e->hash == h && strncmp(e->key, id, n) == 0 &&
+		    e->key[n] == '\0')
+			break;
+	}
+	return j;
 }
 
 void gs_link_finish(struct gs_link *l)
 {
-	size_t k = 0;
+	uint32_t *fill;
 
 	if (l->finished)
 		return;
 	free(l->ids);
 	free(l->flat);
-	l->ids = NULL;
+	free(l->table);
 	l->nids = 0;
-	qsort(l->cites, l->ncites, sizeof(*l->cites), cmp_cite);
+	/* group the citations by id with a hash table (no sort: the cites
+	 * stay in file order, and so does each id's list of actions) */
+	l->table_mask = 15;
+	while (l->table_mask + 1 < 2 * l->ncites)
+		l->table_mask = l->table_mask * 2 + 1;
+	l->table = xcalloc(l->table_mask + 1, sizeof(*l->table));
+	l->ids = xcalloc(l->ncites + 1, sizeof(*l->ids));
 	for (size_t i = 0; i < l->ncites; i++) {
-		if (i == 0 || l->cites[i].hash != l->cites[i - 1].hash ||
-		    strcmp(l->cites[i].key, l->cites[i - 1].key) != 0)
-			l->nids++;
+		struct cite *c = &l->cites[i];
+		size_t j = probe(l, c->hash, c->key, strlen(c->key));
+
+		if (l->table[j] == 0) {
+			l->ids[l->nids].hash = c->hash;
+			l->ids[l->nids].key = c->key;
+			l->table[j] = (uint32_t)++l->nids;
+		}
+		c->entry = l->table[j] - 1;
+		l->ids[c->entry].n++;
 	}
-	l->ids = xcalloc(l->nids + 1, sizeof(*l->ids));
+	l->ids = xrealloc(l->ids, (l->nids + 1) * sizeof(*l->ids));
+	for (size_t k = 0, at = 0; k < l->nids; k++) {
+		l->ids[k].start = (uint32_t)at;
+		at += l->ids[k].n;
+	}
 	l->flat = xcalloc(l->ncites + 1, sizeof(*l->flat));
+	fill = xcalloc(l->nids + 1, sizeof(*fill));
 	for (size_t i = 0; i < l->ncites; i++) {
 		const struct cite *c = &l->cites[i];
 
-		if (i == 0 || c->hash != l->cites[i - 1].hash ||
-		    strcmp(c->key, l->cites[i - 1].key) != 0) {
-			k = i == 0 ? 0 : k + 1;
-			l->ids[k].hash = c->hash;
-			l->ids[k].key = c->key;
-			l->ids[k].start = (uint32_t)i;
-		}
-		l->ids[k].n++;
-		l->flat[i] = &l->actions[c->action];
+		l->flat[l->ids[c->entry].start + fill[c->entry]++] =
+			&l->actions[c->action];
 	}
-	/* a 4-byte-a-slot hash table over the entries, half full */
-	free(l->table);
-	l->table_mask = 15;
-	while (l->table_mask + 1 < 2 * l->nids)
-		l->table_mask = l->table_mask * 2 + 1;
-	l->table = xcalloc(l->table_mask + 1, sizeof(*l->table));
-	for (size_t i = 0; i < l->nids; i++) {
-		size_t j = l->ids[i].hash & l->table_mask;
-
-		while (l->table[j])
-			j = (j + 1) & l->table_mask;
-		l->table[j] = (uint32_t)i + 1;
-	}
-	/* back to file order, for the unknown-id findings */
-	qsort(l->cites, l->ncites, sizeof(*l->cites), cmp_seq);
+	free(fill);
 	l->finished = 1;
 }
 
 static const struct id_entry *lookup(const struct gs_link *l, const char *id,
 				     size_t n)
 {
-	uint64_t h = gs_hash64(id, n);
 	size_t j;
 
 	if (!l->table)
 		return NULL;
-	for (j = h & l->table_mask; l->table[j]; j = (j + 1) & l->table_mask) {
-		const struct id_entry *e = &l->ids[l->table[j] - 1];
-
-		if (e->hash == h && strncmp(e->key, id, n) == 0 &&
-		    e->key[n] == '\0')
-			return e;
-	}
-	return NULL;
+	j = probe(l, gs_hash64(id, n), id, n);
+	return l->table[j] ? &l->ids[l->table[j] - 1] : NULL;
 }
 
 size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
@@ -282,9 +270,8 @@ size_t gs_link_count_unknown(struct gs_link *l,
 	for (size_t i = 0; i < l->ncites; i++) {
 		const struct cite *c = &l->cites[i];
 		struct gs_action *a = &l->actions[c->action];
-		const struct id_entry *e = lookup(l, c->key, strlen(c->key));
 
-		if (e && __atomic_load_n(&e->seen, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&l->ids[c->entry].seen, __ATOMIC_RELAXED))
 			continue;
 		if (!a->unknown)
 			count++;
