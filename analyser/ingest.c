@@ -100,15 +100,13 @@ static void idset_grow(struct idset *s)
 	size_t ncap = s->cap ? 2 * s->cap : 1024;
 	uint64_t *slots = xcalloc(ncap, sizeof(*slots));
 
+	/* the home slot comes from the tag: no trip to the keys */
 	for (size_t i = 0; i < s->cap; i++) {
-		uint32_t line, len;
-		const char *key;
 		size_t j;
 
 		if (s->slots[i] == 0)
 			continue;
-		entry_at(s, (uint32_t)s->slots[i] - 1, &line, &len, &key);
-		j = gs_hash64(key, len) & (ncap - 1);
+		j = (size_t)(s->slots[i] >> 32) & (ncap - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (ncap - 1);
 		slots[j] = s->slots[i];
@@ -130,7 +128,7 @@ static long idset_add(struct idset *s, const char *key, size_t n, long line)
 		idset_grow(s);
 	h = gs_hash64(key, n);
 	tag = h >> 32 << 32;
-	j = h & (s->cap - 1);
+	j = (size_t)(h >> 32) & (s->cap - 1); /* from the tag: see grow */
 	while (s->slots[j] != 0) {
 		uint32_t eline, elen;
 		const char *ekey;
