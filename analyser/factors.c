@@ -1128,15 +1128,15 @@ void gs_factors_release(struct gs_factors *f)
 int gs_factors_fold_hazard(const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	const unsigned char *end = s + len, *p;
 
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (s[i] < 0xC5)
-			continue;
-		if (s[i] == 0xC5 && s[i + 1] == 0xBF)
+	/* memchr for the two lead bytes: almost every field has neither */
+	for (p = s; (p = memchr(p, 0xC5, (size_t)(end - p))) != NULL; p++)
+		if (end - p >= 2 && p[1] == 0xBF)
 			return 1; /* U+017F long s */
-		if (s[i] == 0xE2 && i + 2 < len && s[i + 1] == 0x84 &&
-		    (s[i + 2] == 0xAA || s[i + 2] == 0xAB))
+	for (p = s; (p = memchr(p, 0xE2, (size_t)(end - p))) != NULL; p++)
+		if (end - p >= 3 && p[1] == 0x84 &&
+		    (p[2] == 0xAA || p[2] == 0xAB))
 			return 1; /* U+212A Kelvin, U+212B Angstrom */
-	}
 	return 0;
 }

@@ -280,6 +280,12 @@ Test(factors, fold_hazard_bytes)
 	cr_expect_eq(gs_factors_fold_hazard("x\xe2\x84\xac", 4), 0);
 	/* a truncated sequence at the end is not one */
 	cr_expect_eq(gs_factors_fold_hazard("x\xe2\x84", 3), 0);
+	/* a lead byte that is not the hazard, then one that is */
+	cr_expect_eq(gs_factors_fold_hazard("\xc5\x81 a \xc5\xbf", 7), 1);
+	cr_expect_eq(gs_factors_fold_hazard("\xe2\x80\x94\xe2\x84\xaa", 6), 1);
+	/* the length is the end, not a NUL */
+	cr_expect_eq(gs_factors_fold_hazard("a\xc5\xbf", 2), 0);
+	cr_expect_eq(gs_factors_fold_hazard("a\xe2\x84\xaa", 3), 0);
 }
 
 /* Every code point PCRE2 caseless UTF matching folds onto printable ASCII
