@@ -380,6 +380,22 @@ static void print_timings(const struct gs_run *run,
 	free(idx);
 }
 
+/* --db: the run is written while it is scanned (the store's inserts
+ * overlap the workers' matching instead of following them), in one
+ * transaction committed after the scan. */
+struct db_writer {
+	struct gs_store *store;
+	struct gs_store_meta meta;
+};
+
+static int store_flagged(void *ctx, const struct gs_flagged *f,
+			 struct gs_error *err)
+{
+	struct db_writer *w = ctx;
+
+	return gs_store_add_flagged(w->store, f, &w->meta, err);
+}
+
 int gs_cmd_scan(int argc, char **argv)
 {
 	struct scan_opts o;
@@ -390,6 +406,7 @@ int gs_cmd_scan(int argc, char **argv)
 	struct gs_error err;
 	struct gs_out status = {0};
 	struct status_writer sw;
+	struct db_writer dw = {0};
 	int rc, exit_code = GS_EXIT_OK;
 
 	gs_error_clear(&err);
@@ -433,6 +450,17 @@ int gs_cmd_scan(int argc, char **argv)
 		cfg.on_record = on_record;
 		cfg.on_record_ctx = &sw;
 	}
+	if (o.db) {
+		/* opened first: a database that cannot be written fails the
+		 * command before a long scan, not after it */
+		if ((rc = gs_store_open(&dw.store, o.db, 1, &err)) < 0)
+			goto fail;
+		gs_store_meta_from_config(&dw.meta, &cfg);
+		if ((rc = gs_store_begin(dw.store, &err)) < 0)
+			goto fail;
+		cfg.on_flagged = store_flagged;
+		cfg.on_flagged_ctx = &dw;
+	}
 	if ((rc = gs_scan_run(&cfg, &run, &err)) < 0)
 		goto fail;
 	if (o.status_out && (rc = gs_out_commit(&status, &err)) < 0)
@@ -442,15 +470,11 @@ int gs_cmd_scan(int argc, char **argv)
 	if (o.chains_out && (rc = write_chains(o.chains_out, &run, &err)) < 0)
 		goto fail;
 	if (o.db) {
-		struct gs_store *st = NULL;
 		long long run_id = 0, same;
 
-		if ((rc = gs_store_open(&st, o.db, 1, &err)) < 0)
-			goto fail;
-		same = gs_store_find_same_inputs(st, &run);
-		rc = gs_store_write_run(st, &run, &cfg, &run_id, &err);
-		gs_store_free(st);
-		if (rc < 0)
+		same = gs_store_find_same_inputs(dw.store, &run);
+		if ((rc = gs_store_finish(dw.store, &run, &dw.meta, &run_id,
+					  &err)) < 0)
 			goto fail;
 		if (!o.quiet) {
 			fprintf(stderr, "stored run %lld in %s\n", run_id, o.db);
@@ -473,6 +497,10 @@ fail:
 		gs_out_abort(&status);
 	exit_code = gs_cli_fail(&err);
 out:
+	if (dw.store) {
+		gs_store_free(dw.store); /* rolls back an unfinished run */
+		gs_store_meta_release(&dw.meta);
+	}
 	gs_run_release(&run);
 	gs_rules_free(rules);
 	gs_profile_release(&profile);

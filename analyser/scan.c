@@ -663,8 +663,11 @@ static void reset_result(struct result *r)
 	r->rules_cap = cap;
 }
 
+/* Merges a finished batch into run, in input order. *cb_rc is the first
+ * on_flagged failure (then *cb_err says why); after one, on_flagged is no
+ * longer called. */
 static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
-			struct batch *b)
+			struct batch *b, int *cb_rc, struct gs_error *cb_err)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct result *r = &b->results[i];
@@ -688,6 +691,10 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 					run->flagged_cap * sizeof(*run->flagged));
 			}
 			run->flagged[run->nflagged++] = r->flagged;
+			if (cfg->on_flagged && *cb_rc == 0)
+				*cb_rc = cfg->on_flagged(
+					cfg->on_flagged_ctx,
+					&run->flagged[run->nflagged - 1], cb_err);
 		} else {
 			run->counts.by_status[GS_STATUS_NONE]++;
 			run->counts.suppressed_only += r->suppressed != 0;
@@ -910,10 +917,13 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	pthread_t *tids = NULL;
 	size_t nthreads = 0;
 	int rc = 0, threads = cfg->threads;
+	int cb_rc = 0; /* first on_flagged failure */
+	struct gs_error cb_err;
 	int show = cfg->progress && !cfg->quiet && isatty(2);
 	double t0 = now_seconds(), last_draw = 0;
 
 	memset(&pl, 0, sizeof(pl));
+	gs_error_clear(&cb_err);
 	run->started = t0;
 	run->as_of = cfg->as_of;
 	run->sla_days = cfg->sla_days >= 0 ? cfg->sla_days
@@ -989,7 +999,11 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 				*err = b->err;
 				rc = b->err_code;
 			}
-			merge_batch(cfg, run, b);
+			merge_batch(cfg, run, b, &cb_rc, &cb_err);
+			if (cb_rc < 0 && !rc) {
+				*err = cb_err;
+				rc = cb_rc;
+			}
 			pthread_mutex_lock(&pl.lock);
 			b->state = B_FREE;
 			pl.next_merge++;

@@ -6,6 +6,7 @@
  * in one BEGIN IMMEDIATE transaction with prepared statements that live as
  * long as the handle, so a killed process leaves no partial run.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -42,14 +43,14 @@ enum ins {
 };
 
 static const char *const ins_sql[INS_COUNT] = {
-	[INS_RUN] = "INSERT INTO runs (tool_version, started_at, finished_at,"
+	[INS_RUN] = "INSERT INTO runs (id, tool_version, started_at, finished_at,"
 		    " seconds, as_of, as_of_day, sla_days, threshold,"
 		    " profile_name, profile_path, profile_sha256, rules_dir,"
 		    " rules_version, rules_hash, records_read, rejected,"
 		    " assessed, flagged, actioned, late, open, gap,"
 		    " indeterminate, suppressed_only, language, actions_read,"
 		    " actions_rejected, actions_unknown_intel,"
-		    " actions_before_log, intel_bytes) VALUES (?,?,?,?,?,?,?,?,"
+		    " actions_before_log, intel_bytes) VALUES (?,?,?,?,?,?,?,?,?,"
 		    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[INS_INPUT] = "INSERT INTO inputs (run_id, role, path, name, size,"
 		      " sha256) VALUES (?,?,?,?,?,?)",
@@ -96,6 +97,10 @@ struct gs_store {
 	char *path;
 	int version;
 	sqlite3_stmt *ins[INS_COUNT];
+	/* a run being written (gs_store_begin .. finish or abort) */
+	int writing;
+	long long run_id;
+	struct gs_buf rules; /* scratch for the assessments.rules column */
 };
 
 /* Migration i takes a database from version i to i + 1. */
@@ -358,10 +363,11 @@ int gs_store_open(struct gs_store **out, const char *path, int create,
 	int rc;
 
 	s->path = xstrdup(path);
+	gs_buf_init(&s->rules, 0);
 	rc = open_db(s, path, create, err);
 	if (rc < 0)
 		goto out;
-	rc = exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err);
+	rc = exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192", err);
 	if (rc < 0) {
 		/* the first statement on a file that is not a database */
 		if (sqlite3_errcode(s->db) == SQLITE_NOTADB)
@@ -383,9 +389,11 @@ void gs_store_free(struct gs_store *s)
 {
 	if (!s)
 		return;
+	gs_store_abort(s); /* a run left unfinished is rolled back */
 	for (int i = 0; i < INS_COUNT; i++)
 		sqlite3_finalize(s->ins[i]);
 	sqlite3_close(s->db);
+	gs_buf_release(&s->rules);
 	free(s->path);
 	free(s);
 }
@@ -561,18 +569,18 @@ static int prepare_inserts(struct gs_store *s, struct gs_error *err)
 }
 
 static int write_manifest(struct gs_store *s, const struct gs_run *run,
-			  const struct gs_store_meta *m, long long *id,
+			  const struct gs_store_meta *m, long long id,
 			  struct gs_error *err)
 {
 	sqlite3_stmt *st = s->ins[INS_RUN];
 	const struct gs_scan_counts *c = &run->counts;
 	char started[32], finished[32], as_of[11];
 	int i = 1;
-	int rc;
 
 	format_time(run->started, started);
 	format_time(run->finished, finished);
 	gs_date_format(run->as_of, as_of);
+	bind_int(st, i++, id);
 	bind_text(st, i++, m->tool_version ? m->tool_version : GS_VERSION);
 	bind_text(st, i++, started[0] ? started : NULL);
 	bind_text(st, i++, finished[0] ? finished : NULL);
@@ -603,11 +611,7 @@ static int write_manifest(struct gs_store *s, const struct gs_run *run,
 	bind_int(st, i++, (long long)c->actions_unknown_intel);
 	bind_int(st, i++, (long long)c->actions_before_log);
 	bind_int(st, i++, (long long)c->intel_bytes);
-	rc = step_insert(s, st, err);
-	if (rc < 0)
-		return rc;
-	*id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return step_insert(s, st, err);
 }
 
 static int write_input(struct gs_store *s, long long id, const char *role,
@@ -700,8 +704,6 @@ static int write_flagged(struct gs_store *s, long long id,
 		bind_text(st, 3, rule_id(m, f->rules[i]));
 		rc = step_insert(s, st, err);
 	}
-	for (size_t i = 0; rc == 0 && i < f->nentities; i++)
-		rc = write_entity(s, id, f->id, f->entities[i], err);
 	for (size_t i = 0; rc == 0 && i < f->nhits; i++) {
 		const struct gs_scan_hit *h = &f->hits[i];
 
@@ -862,38 +864,105 @@ static int write_lists(struct gs_store *s, long long id,
 	return rc;
 }
 
-int gs_store_write(struct gs_store *s, const struct gs_run *run,
-		   const struct gs_store_meta *meta, long long *run_id,
-		   struct gs_error *err)
+/* The id the next run gets: runs are only added inside a write
+ * transaction, which this connection holds. */
+static int next_run_id(struct gs_store *s, long long *id,
+		       struct gs_error *err)
 {
-	struct gs_buf rules;
-	long long id = 0;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
-	gs_buf_init(&rules, 0);
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) + 1 FROM runs",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read the run ids");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "cannot read the run ids");
+	return 0;
+}
+
+int gs_store_begin(struct gs_store *s, struct gs_error *err)
+{
+	int rc;
+
+	assert(!s->writing);
 	rc = prepare_inserts(s, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	rc = exec(s, "BEGIN IMMEDIATE", err);
 	if (rc < 0)
-		goto out;
-	rc = write_manifest(s, run, meta, &id, err);
+		return rc;
+	s->writing = 1;
+	rc = next_run_id(s, &s->run_id, err);
+	if (rc < 0)
+		gs_store_abort(s);
+	return rc;
+}
+
+int gs_store_add_flagged(struct gs_store *s, const struct gs_flagged *f,
+			 const struct gs_store_meta *meta,
+			 struct gs_error *err)
+{
+	assert(s->writing);
+	return write_flagged(s, s->run_id, f, meta, &s->rules, err);
+}
+
+int gs_store_finish(struct gs_store *s, const struct gs_run *run,
+		    const struct gs_store_meta *meta, long long *run_id,
+		    struct gs_error *err)
+{
+	long long id = s->run_id;
+	int rc;
+
+	assert(s->writing);
+	rc = write_manifest(s, run, meta, id, err);
 	if (rc == 0)
 		rc = write_input(s, id, "intel", &run->intel, err);
 	if (rc == 0)
 		rc = write_input(s, id, "actions", &run->actions, err);
-	for (size_t i = 0; rc == 0 && i < run->nflagged; i++)
-		rc = write_flagged(s, id, &run->flagged[i], meta, &rules, err);
+	/* entities last: --links adds some after the scan */
+	for (size_t i = 0; rc == 0 && i < run->nflagged; i++) {
+		const struct gs_flagged *f = &run->flagged[i];
+
+		for (size_t k = 0; rc == 0 && k < f->nentities; k++)
+			rc = write_entity(s, id, f->id, f->entities[k], err);
+	}
 	if (rc == 0)
 		rc = write_lists(s, id, run, meta, err);
 	if (rc == 0)
 		rc = exec(s, "COMMIT", err);
-	if (rc < 0)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-out:
-	gs_buf_release(&rules);
-	if (rc == 0 && run_id)
+	if (rc < 0) {
+		gs_store_abort(s);
+		return rc;
+	}
+	s->writing = 0;
+	if (run_id)
 		*run_id = id;
+	return 0;
+}
+
+void gs_store_abort(struct gs_store *s)
+{
+	if (!s->writing)
+		return;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->writing = 0;
+}
+
+int gs_store_write(struct gs_store *s, const struct gs_run *run,
+		   const struct gs_store_meta *meta, long long *run_id,
+		   struct gs_error *err)
+{
+	int rc = gs_store_begin(s, err);
+
+	for (size_t i = 0; rc == 0 && i < run->nflagged; i++)
+		rc = gs_store_add_flagged(s, &run->flagged[i], meta, err);
+	if (rc == 0)
+		return gs_store_finish(s, run, meta, run_id, err);
+	gs_store_abort(s);
 	return rc;
 }
 

@@ -20,6 +20,8 @@
 #include "gs_rules.h"
 #include "gs_util.h"
 
+struct gs_flagged;
+
 struct gs_scan_config {
 	const char *intel_path;
 	const char *actions_path;
@@ -38,6 +40,14 @@ struct gs_scan_config {
 	void (*on_record)(void *ctx, const char *id, enum gs_status status,
 			  int score, const unsigned *rules, size_t nrules);
 	void *on_record_ctx;
+	/* Called for every flagged record, in input order, on the thread
+	 * that called gs_scan_run, once the record is final (may be NULL):
+	 * for storing the run while it is scanned. f stays valid until
+	 * gs_run_release. A return < 0 (err filled) stops the scan with
+	 * that error. */
+	int (*on_flagged)(void *ctx, const struct gs_flagged *f,
+			  struct gs_error *err);
+	void *on_flagged_ctx;
 };
 
 struct gs_reject {

@@ -101,6 +101,23 @@ void gs_store_meta_from_config(struct gs_store_meta *meta,
 			       const struct gs_scan_config *cfg);
 void gs_store_meta_release(struct gs_store_meta *meta);
 
+/* Writing a run while it is scanned, in one transaction: gs_store_begin
+ * takes the write lock and picks the run id; gs_store_add_flagged writes a
+ * flagged record's assessment, rules and hits (call it in scan order, as
+ * records are merged); gs_store_finish writes the manifest, inputs,
+ * entities (which --links may extend after the scan), lists, chains and
+ * months, and commits. On any error the transaction is rolled back
+ * (gs_store_abort, also done by gs_store_free): nothing of the run is
+ * kept. The database is the same as gs_store_write's. */
+int gs_store_begin(struct gs_store *s, struct gs_error *err);
+int gs_store_add_flagged(struct gs_store *s, const struct gs_flagged *f,
+			 const struct gs_store_meta *meta,
+			 struct gs_error *err);
+int gs_store_finish(struct gs_store *s, const struct gs_run *run,
+		    const struct gs_store_meta *meta, long long *run_id,
+		    struct gs_error *err);
+void gs_store_abort(struct gs_store *s);
+
 /* Writes run in one transaction; *run_id (may be NULL) gets its id. */
 int gs_store_write(struct gs_store *s, const struct gs_run *run,
 		   const struct gs_store_meta *meta, long long *run_id,

@@ -120,6 +120,19 @@ expect_eq "newer schema exit" "$rc" 5
 expect_eq "newer schema message" "$(cat "$TMP/err")" \
 	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (2); upgrade gapscan"
 
+# scan --db writes the run while it scans, so the database is opened
+# first: one that cannot take the run fails the command before the scan,
+# with no exception list or status file left behind, and the database
+# unchanged
+cp "$TMP/new.db" "$TMP/new-before.db"
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions1.csv" --as-of 2026-11-15 \
+	--db "$TMP/new.db" --out "$TMP/never.csv" --status-out "$TMP/never-status.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "scan into newer schema exit" "$rc" 5
+grep -q "has schema version 99" "$TMP/err" || fail "scan into newer schema message"
+grep -q "^records read" "$TMP/err" && fail "scanned before the database was checked"
+[ ! -e "$TMP/never.csv" ] && [ ! -e "$TMP/never-status.csv" ] || fail "outputs written by a failed scan"
+cmp -s "$TMP/new.db" "$TMP/new-before.db" || fail "refused database changed"
+
 # SIGKILL during the write of a large run: only complete runs remain
 awk 'BEGIN { print "intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative"
 	for (i = 1; i <= 50000; i++)
