@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gs_cli.h"
 #include "gs_date.h"
@@ -386,6 +387,7 @@ static void print_timings(const struct gs_run *run,
 struct db_writer {
 	struct gs_store *store;
 	struct gs_store_meta meta;
+	int created; /* the file did not exist: removed if the scan fails */
 };
 
 static int store_flagged(void *ctx, const struct gs_flagged *f,
@@ -453,6 +455,7 @@ int gs_cmd_scan(int argc, char **argv)
 	if (o.db) {
 		/* opened first: a database that cannot be written fails the
 		 * command before a long scan, not after it */
+		dw.created = access(o.db, F_OK) != 0;
 		if ((rc = gs_store_open(&dw.store, o.db, 1, &err)) < 0)
 			goto fail;
 		gs_store_meta_from_config(&dw.meta, &cfg);
@@ -500,6 +503,9 @@ out:
 	if (dw.store) {
 		gs_store_free(dw.store); /* rolls back an unfinished run */
 		gs_store_meta_release(&dw.meta);
+		/* a failed scan leaves no empty database it created */
+		if (exit_code != GS_EXIT_OK && dw.created)
+			unlink(o.db);
 	}
 	gs_run_release(&run);
 	gs_rules_free(rules);

@@ -132,6 +132,11 @@ grep -q "has schema version 99" "$TMP/err" || fail "scan into newer schema messa
 grep -q "^records read" "$TMP/err" && fail "scanned before the database was checked"
 [ ! -e "$TMP/never.csv" ] && [ ! -e "$TMP/never-status.csv" ] || fail "outputs written by a failed scan"
 cmp -s "$TMP/new.db" "$TMP/new-before.db" || fail "refused database changed"
+# a scan that fails on its inputs leaves no empty database behind it
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/no-such.csv" --as-of 2026-11-15 \
+	--db "$TMP/fresh.db" --out /dev/null --quiet 2>/dev/null; rc=$?; set -e
+expect_eq "scan with a missing export exit" "$rc" 3
+[ ! -e "$TMP/fresh.db" ] || fail "a failed scan created $TMP/fresh.db"
 
 # SIGKILL during the write of a large run: only complete runs remain
 awk 'BEGIN { print "intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative"
