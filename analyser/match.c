@@ -994,6 +994,37 @@ static int on_lit_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
+/* 1 when a match of some pattern of the regex prefilter could still
+ * matter after the literal scan: a rule pattern's rule is enabled and every
+ * `all` pattern of it fired (else the rule is skipped whatever its
+ * patterns do), or the pattern is an all/exclude/cue pattern. In this pack
+ * the regex patterns (vehicle registrations, an adult's age in brackets)
+ * all sit in rules guarded by the child context, so fields without one
+ * skip the regex scan. */
+static int regex_needed(const struct gs_matcher *m)
+{
+	const struct gs_prefilter *pf = m->pf;
+
+	for (size_t k = 0; k < pf->nrx_ids; k++) {
+		unsigned r = pf->id_rule[pf->rx_ids[k]];
+		const struct gs_rule *rule;
+		size_t base;
+		int ok = 1;
+
+		if (r == GS_PREFILTER_NO_RULE)
+			return 1;
+		rule = &m->rules->rules[r];
+		if (rule->info.disabled)
+			continue;
+		base = pf->rule_base[r] + rule->npatterns;
+		for (size_t a = 0; a < rule->nall && ok; a++)
+			ok = rule->all[a].code == NULL || !pf_skip(m, base + a);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
 /* Fills m->fired for the current field. */
 static int prefilter_field(struct gs_matcher *m)
 {
@@ -1012,7 +1043,7 @@ static int prefilter_field(struct gs_matcher *m)
 	    hs_scan(pf->lit_db, m->text, (unsigned)m->len, 0, m->scratch,
 		    on_lit_match, m) != HS_SUCCESS)
 		return -1;
-	if (pf->db != NULL &&
+	if (pf->db != NULL && regex_needed(m) &&
 	    hs_scan(pf->db, m->text, (unsigned)m->len, 0, m->scratch,
 		    on_hs_match, m) != HS_SUCCESS)
 		return -1;

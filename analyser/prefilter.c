@@ -104,6 +104,7 @@ static size_t group_exprs(struct gs_prefilter *pf, struct pf_expr *v,
 		nx++;
 	}
 	pf->rx_first[nx] = (unsigned)n;
+	pf->nrx_ids = n;
 	return nx;
 }
 

@@ -12,7 +12,10 @@
  * (rule, `all`, `exclude` or cue) goes into a second, regex database
  * (HS_FLAG_PREFILTER: a superset of the PCRE2 matches). Either way "did
  * not fire" proves "PCRE2 cannot match anywhere in this field". One that
- * vectorscan rejects is "always confirm".
+ * vectorscan rejects is "always confirm". The regex database is scanned
+ * after the literals, and only when one of its patterns could matter: an
+ * all/exclude/cue pattern, or a rule pattern whose rule's `all` patterns
+ * all fired (otherwise the rule is skipped whatever the scan said).
  *
  * The databases are stored in the pack (rules->prefilter, freed by
  * rules->prefilter_free from gs_rules_free) and are read-only afterwards,
@@ -62,6 +65,7 @@ struct gs_prefilter {
 				  rx_ids[rx_first[i] .. rx_first[i + 1]) (equal
 				  expressions are compiled once) */
 	unsigned *rx_ids;
+	size_t nrx_ids;        /* entries in rx_ids: every pattern id of db */
 	unsigned *id_rule;     /* [nids]: the rule of a rule pattern id, else
 				  GS_PREFILTER_NO_RULE */
 	unsigned char *rule_always; /* [nrules]: 1 when a rule pattern of it

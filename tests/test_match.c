@@ -279,6 +279,38 @@ Test(match, guards_shared_across_rules_keep_case)
 	free_rules(rs);
 }
 
+/* Patterns without literals go to vectorscan's regex prefilter, which is
+ * only scanned when a rule owning one could still hit (its `all` patterns
+ * fired). run1 checks every answer against PCRE2 alone, so a scan skipped
+ * when it was needed loses the registration hit and fails here. */
+Test(match, regex_prefilter_skipped_only_when_no_owner_can_hit)
+{
+	static const struct spec_rule sr[] = {
+		{.id = "vrm", .pats = {"\\b[a-z]{2}[0-9]{2} ?[a-z]{3}\\b"},
+		 .all = {"\\bchild\\b"}, .window = 200},
+		{.id = "car", .pats = {"\\bcar\\b"}},
+		/* a guard without literals is itself in the regex database */
+		{.id = "num", .pats = {"\\bcode\\b"},
+		 .all = {"\\b[a-z]{4}[0-9]\\b"}},
+	};
+	struct gs_rules *rs = mk_rules(sr, 3, NULL, 0);
+	struct gs_match_result res;
+
+	gs_match_result_init(&res);
+	run1(rs, "child seen in car AB12 CDE", &res);
+	cr_assert_eq(res.nhits, 2);
+	expect_hit(&res, 0, 1, 14, 17, GS_HIT_ACTIVE);
+	expect_hit(&res, 1, 0, 18, 26, GS_HIT_ACTIVE);
+	run1(rs, "adult seen in car AB12 CDE", &res);
+	cr_assert_eq(res.nhits, 1);
+	expect_hit(&res, 0, 1, 14, 17, GS_HIT_ACTIVE);
+	run1(rs, "code abcd1", &res);
+	cr_assert_eq(res.nhits, 1);
+	expect_hit(&res, 0, 2, 0, 4, GS_HIT_ACTIVE);
+	gs_match_result_release(&res);
+	free_rules(rs);
+}
+
 Test(match, exclude_same_sentence_only)
 {
 	static const struct spec_rule sr[] = {
