@@ -189,9 +189,14 @@ static void cache_slots(struct gs_matcher *m)
 			const char *src = guard(rule, k)->src;
 			size_t slot = 0;
 
-			while (slot < next && (seen[slot].cs != rule->case_sensitive ||
-					       strcmp(seen[slot].src, src) != 0))
+			/* (a pattern without a source shares nothing) */
+			while (src != NULL && slot < next &&
+			       (seen[slot].src == NULL ||
+				seen[slot].cs != rule->case_sensitive ||
+				strcmp(seen[slot].src, src) != 0))
 				slot++;
+			if (src == NULL)
+				slot = next;
 			if (slot == next) {
 				seen[next].src = src;
 				seen[next].cs = rule->case_sensitive;
