@@ -409,7 +409,10 @@ static int pcre2_fail(struct gs_error *err, const char *what, const char *id,
 
 static int pf_skip(const struct gs_matcher *m, size_t id)
 {
-	return m->use_pf && !m->fired[id] && !m->pf->always[id];
+	if (!m->use_pf)
+		return 0;
+	id = m->pf->canon[id];
+	return !m->fired[id] && !m->pf->always[id];
 }
 
 /* ---- sentences and words ---- */

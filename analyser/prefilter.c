@@ -28,6 +28,7 @@ static void prefilter_free(void *p)
 	free(pf->need);
 	free(pf->lit_first);
 	free(pf->lit_ids);
+	free(pf->canon);
 	free(pf->rx_first);
 	free(pf->rx_ids);
 	free(pf->id_rule);
@@ -452,6 +453,12 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	size_t n = 0, nlits = 0, lits_cap = 0;
 	size_t id = 0;
 	int rc = 0;
+	struct {
+		const char *src;
+		int cs;
+		unsigned id;
+	} *guards = NULL; /* all/exclude patterns given a prefilter id */
+	size_t nguards = 0;
 
 	if (rules->prefilter != NULL)
 		return 0;
@@ -470,8 +477,12 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	pf->always = xcalloc(id ? id : 1, 1);
 	pf->factored = xcalloc(id ? id : 1, 1);
 	pf->need = xcalloc(id ? id : 1, 1);
+	pf->canon = xcalloc(id ? id : 1, sizeof(*pf->canon));
+	for (size_t i = 0; i < id; i++)
+		pf->canon[i] = (unsigned)i;
 	v = xcalloc(id ? id : 1, sizeof(*v));
 	fs = xcalloc(id ? id : 1, sizeof(*fs));
+	guards = xcalloc(id ? id : 1, sizeof(*guards));
 
 	for (size_t r = 0; r < rules->nrules; r++) {
 		const struct gs_rule *rule = &rules->rules[r];
@@ -483,15 +494,31 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 				    GS_FACTORS_MIN_LEN,
 				    fs, v, &n, &lits, &nlits, &lits_cap);
 		base += rule->npatterns;
-		for (size_t j = 0; j < rule->nall; j++)
-			add_pattern(pf, rule->all[j].src, cs, base + j,
+		for (size_t j = 0; j < rule->nall + rule->nexclude; j++) {
+			const char *src = j < rule->nall
+						  ? rule->all[j].src
+						  : rule->exclude[j - rule->nall].src;
+			size_t g = 0;
+
+			/* the same guard in another rule: one prefilter id */
+			while (src != NULL && g < nguards &&
+			       (guards[g].cs != cs ||
+				strcmp(guards[g].src, src) != 0))
+				g++;
+			if (src != NULL && g < nguards) {
+				pf->canon[base + j] = guards[g].id;
+				continue;
+			}
+			if (src != NULL) {
+				guards[nguards].src = src;
+				guards[nguards].cs = cs;
+				guards[nguards].id = (unsigned)(base + j);
+				nguards++;
+			}
+			add_pattern(pf, src, cs, base + j,
 				    GS_FACTORS_MIN_LEN_LAZY, fs,
 				    v, &n, &lits, &nlits, &lits_cap);
-		base += rule->nall;
-		for (size_t j = 0; j < rule->nexclude; j++)
-			add_pattern(pf, rule->exclude[j].src, cs, base + j,
-				    GS_FACTORS_MIN_LEN_LAZY,
-				    fs, v, &n, &lits, &nlits, &lits_cap);
+		}
 	}
 	for (size_t c = 0; c < rules->ncues; c++)
 		add_pattern(pf, rules->cues[c].pat.src, 0, pf->cue_base + c,
@@ -546,5 +573,6 @@ out:
 	free(lits);
 	free(first);
 	free(v);
+	free(guards);
 	return rc;
 }

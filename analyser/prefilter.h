@@ -66,6 +66,10 @@ struct gs_prefilter {
 				  expressions are compiled once) */
 	unsigned *rx_ids;
 	size_t nrx_ids;        /* entries in rx_ids: every pattern id of db */
+	unsigned *canon;       /* [nids]: the id whose firing stands for this
+				  one; an all/exclude pattern equal (source
+				  and case) to an earlier one has that id and
+				  no literals of its own, else itself */
 	unsigned *id_rule;     /* [nids]: the rule of a rule pattern id, else
 				  GS_PREFILTER_NO_RULE */
 	unsigned char *rule_always; /* [nrules]: 1 when a rule pattern of it
