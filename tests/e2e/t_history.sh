@@ -163,6 +163,26 @@ expect_eq "journal mode" "$(stat -c %a "$DB-journal")" 600
 expect_eq "runs after kill" "$($G runs --db "$DB" --format csv | tail -n +2 | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" "3 2 1 "
 expect_eq "integrity" "$(py_sql "$DB" "PRAGMA integrity_check")" ok
 expect_eq "no partial rows" "$(py_sql "$DB" "SELECT count(*) FROM assessments WHERE run_id > 3")" 0
+# the disk fills while a run is written during the scan: exit 5 naming the
+# database, the earlier run intact, no exception list (needs a small tmpfs;
+# skipped where mount is not allowed)
+mkdir "$TMP/small"
+if mount -t tmpfs -o size=400k tmpfs "$TMP/small" 2>/dev/null; then
+	trap 'umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"' EXIT
+	$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions1.csv" --as-of 2026-10-30 \
+		--db "$TMP/small/s.db" --out /dev/null --quiet || fail "small first run"
+	set +e; $G scan --intel "$TMP/big.csv" --actions "$TMP/actions1.csv" --as-of 2026-11-15 \
+		--db "$TMP/small/s.db" --out "$TMP/small/exc.csv" --quiet 2>"$TMP/err"; rc=$?; set -e
+	expect_eq "disk full exit" "$rc" 5
+	grep -q "^gapscan: $TMP/small/s.db: .*disk is full" "$TMP/err" || fail "disk full message: $(cat "$TMP/err")"
+	[ ! -e "$TMP/small/exc.csv" ] || fail "exception list written by a failed scan"
+	expect_eq "runs after disk full" "$($G runs --db "$TMP/small/s.db" --format csv | tail -n +2 | cut -d, -f1 | tr -d '\r')" 1
+	expect_eq "integrity after disk full" "$(py_sql "$TMP/small/s.db" "PRAGMA integrity_check")" ok
+	umount "$TMP/small"
+else
+	echo "history: disk-full check skipped (mount not allowed)"
+fi
+
 # the database still takes runs
 scan 2026-11-16 "$TMP/actions2.csv"
 expect_eq "next run id" "$($G runs --db "$DB" --format csv | sed -n 2p | cut -d, -f1)" 4
