@@ -168,7 +168,7 @@ expect_eq "no partial rows" "$(py_sql "$DB" "SELECT count(*) FROM assessments WH
 # skipped where mount is not allowed)
 mkdir "$TMP/small"
 if mount -t tmpfs -o size=400k tmpfs "$TMP/small" 2>/dev/null; then
-	trap 'umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"' EXIT
+	trap 'umount "$TMP/small" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 	$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions1.csv" --as-of 2026-10-30 \
 		--db "$TMP/small/s.db" --out /dev/null --quiet || fail "small first run"
 	set +e; $G scan --intel "$TMP/big.csv" --actions "$TMP/actions1.csv" --as-of 2026-11-15 \
@@ -179,6 +179,7 @@ if mount -t tmpfs -o size=400k tmpfs "$TMP/small" 2>/dev/null; then
 	expect_eq "runs after disk full" "$($G runs --db "$TMP/small/s.db" --format csv | tail -n +2 | cut -d, -f1 | tr -d '\r')" 1
 	expect_eq "integrity after disk full" "$(py_sql "$TMP/small/s.db" "PRAGMA integrity_check")" ok
 	umount "$TMP/small"
+	trap 'rm -rf "$TMP"' EXIT
 else
 	echo "history: disk-full check skipped (mount not allowed)"
 fi
