@@ -614,6 +614,31 @@ static void obj_error(struct obj *o, long line, const char *fmt, ...)
 	report(o->L, o->file, line, 0, NULL, 0, "%s: %s", o->label, msg);
 }
 
+/* Records id (a rule's or a cue's) as defined at file:line in ids; a
+ * second definition is an error naming the first. Returns the new entry,
+ * or NULL for a duplicate. */
+static struct seen *claim_id(struct obj *o, struct gs_map *ids,
+			     const char *id, const char *file, long line)
+{
+	int inserted = 0;
+	void **slot = gs_map_slot(ids, id, strlen(id), &inserted);
+	struct seen *seen;
+
+	if (!inserted) {
+		const struct seen *first = *slot;
+
+		obj_error(o, line, "duplicate id; first defined at %s:%ld",
+			  first->file, first->line);
+		return NULL;
+	}
+	seen = xcalloc(1, sizeof(*seen));
+	seen->file = xstrdup(file);
+	seen->line = line;
+	seen->index = -1;
+	*slot = seen;
+	return seen;
+}
+
 /* Reports keys of o not in allowed, in document order. */
 static void check_keys(struct obj *o, const char *const *allowed)
 {
@@ -1084,23 +1109,7 @@ static void load_rule(struct loader *L, const char *file, json_t *j,
 	check_keys(&o, rule_keys);
 
 	if (id && valid_id(id)) {
-		int inserted = 0;
-		void **slot = gs_map_slot(L->rule_ids, id, strlen(id),
-					  &inserted);
-
-		if (!inserted) {
-			const struct seen *first = *slot;
-
-			obj_error(&o, r.info.line,
-				  "duplicate id; first defined at %s:%ld",
-				  first->file, first->line);
-		} else {
-			seen = xcalloc(1, sizeof(*seen));
-			seen->file = xstrdup(file);
-			seen->line = r.info.line;
-			seen->index = -1;
-			*slot = seen;
-		}
+		seen = claim_id(&o, L->rule_ids, id, file, r.info.line);
 		r.info.id = xstrdup(id);
 	}
 	s = NULL;
@@ -1198,26 +1207,8 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 	c.info.line = obj_line(&o, id ? "id" : "");
 	o.line = c.info.line;
 	check_keys(&o, cue_keys);
-	if (id) {
-		int inserted = 0;
-		void **slot = gs_map_slot(L->cue_ids, id, strlen(id),
-					  &inserted);
-
-		if (!inserted) {
-			const struct seen *first = *slot;
-
-			obj_error(&o, c.info.line,
-				  "duplicate id; first defined at %s:%ld",
-				  first->file, first->line);
-		} else {
-			struct seen *seen = xcalloc(1, sizeof(*seen));
-
-			seen->file = xstrdup(file);
-			seen->line = c.info.line;
-			seen->index = -1;
-			*slot = seen;
-		}
-	}
+	if (id)
+		claim_id(&o, L->cue_ids, id, file, c.info.line);
 	get_enum(&o, "direction", 1, cue_dirs, "direction", &dir);
 	if (dir == GS_DIR_TERMINATE || dir == GS_DIR_PSEUDO)
 		type = GS_CUE_NTYPES; /* any type, unless one is given */

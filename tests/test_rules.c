@@ -88,6 +88,9 @@ ParameterizedTestParameters(rules, load_errors)
 		 "class at offset 7"},
 		{"cue_no_type", "cue_no_type/a.json", 13, 0,
 		 "cue neg.no: missing \"type\""},
+		{"dup_cue_id", "dup_cue_id/a.json", 19, 0,
+		 "cue neg.no: duplicate id; first defined at "
+		 "dup_cue_id/a.json:13"},
 		{"unknown_top", "unknown_top/a.json", 2, 0,
 		 "unknown key \"rule\" at top level; did you mean \"rules\"?"},
 		{"top_array", "top_array/a.json", 1, 0,
