@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,33 @@ int gs_cli_load_profile(struct gs_profile *p, const char *path,
 	return gs_profile_load(p, path, err);
 }
 
+/* A rule limited to `fields` the profile has no text column for would
+ * never fire, silently: refused. */
+static int check_fields(const struct gs_rules *rules,
+			const struct gs_profile *p, struct gs_error *err)
+{
+	for (size_t r = 0; r < gs_rules_count(rules); r++) {
+		const struct gs_rule_info *info = gs_rules_get(rules, r);
+
+		for (size_t i = 0; i < info->nfields; i++) {
+			size_t k = 0;
+
+			while (k < p->ntext &&
+			       strcasecmp(p->col_text[k], info->fields[i]) != 0)
+				k++;
+			if (k == p->ntext)
+				return gs_error_set(
+					err, GS_ERR_RULE, info->file, info->line,
+					0,
+					"rule %s: field \"%s\" is not a text "
+					"column of the profile, so the rule "
+					"would never fire",
+					info->id, info->fields[i]);
+		}
+	}
+	return 0;
+}
+
 int gs_cli_load_rules(struct gs_rules **out, const char *dir,
 		      const char *overrides, const struct gs_profile *p,
 		      struct gs_error *err)
@@ -103,7 +131,9 @@ int gs_cli_load_rules(struct gs_rules **out, const char *dir,
 	rc = gs_rules_load(out, dir, &opt, err);
 	if (rc < 0)
 		return rc;
-	rc = gs_match_prepare(*out, err);
+	rc = p ? check_fields(*out, p, err) : 0;
+	if (rc == 0)
+		rc = gs_match_prepare(*out, err);
 	if (rc < 0) {
 		gs_rules_free(*out);
 		*out = NULL;

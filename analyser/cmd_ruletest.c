@@ -85,7 +85,9 @@ static int run_one(struct ruletest *t, unsigned r, enum expect want,
 		   const char *text, struct gs_error *err)
 {
 	const struct gs_rule_info *info = gs_rules_get(t->rules, r);
-	struct gs_text field = {"narrative", text, strlen(text)};
+	/* the text stands in the rule's own field when it names some */
+	struct gs_text field = {info->nfields ? info->fields[0] : "narrative",
+				text, strlen(text)};
 	int active = 0, quiet = 0, ok = 0;
 	int rc;
 
