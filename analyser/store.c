@@ -1618,11 +1618,14 @@ int gs_store_counts(struct gs_store *s, long long run, unsigned keys,
 	if (keys & GS_STORE_BY_DISTRICT) {
 		group = "coalesce(a.district, '')";
 	} else if (keys & GS_STORE_BY_CATEGORY) {
-		group = "coalesce(rr.category, '')";
-		join = " JOIN assessment_rules ar ON ar.run_id = a.run_id"
-		       " AND ar.record_id = a.record_id"
-		       " JOIN run_rules rr ON rr.run_id = a.run_id"
-		       " AND rr.rule_id = ar.rule_id";
+		/* once per (record, category): a record hitting two rules
+		 * of one category counts once in it */
+		group = "coalesce(rc.category, '')";
+		join = " JOIN (SELECT DISTINCT ar.record_id, rr.category"
+		       " FROM assessment_rules ar JOIN run_rules rr"
+		       " ON rr.run_id = ar.run_id AND rr.rule_id = ar.rule_id"
+		       " WHERE ar.run_id = ?1) rc"
+		       " ON rc.record_id = a.record_id";
 	}
 	snprintf(sql, sizeof sql,
 		 "SELECT %s AS m, %s AS g, a.status, a.days"
