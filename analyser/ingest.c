@@ -402,6 +402,11 @@ static int next_row(struct gs_ingest *in, struct gs_error *err)
 
 		if (r->idx >= 0)
 			v = row.fields[r->idx];
+		if (v.ptr == NULL) /* a JSON value that is not text */
+			return reject(in, row.line, 0, err,
+				      "value of \"%s\" is not a string or "
+				      "number",
+				      r->column);
 		nul = memchr(v.ptr, '\0', v.len);
 		if (nul != NULL)
 			return reject(in, row.line, 0, err,

@@ -24,7 +24,9 @@
 #include "gs_profile.h"
 
 struct gs_reader_row {
-	const struct gs_str *fields; /* owned by the reader */
+	const struct gs_str *fields; /* owned by the reader; a field whose
+					ptr is NULL holds a value that is not
+					text (a JSON true, array, ...) */
 	size_t nfields;
 	long line; /* physical line the row starts on */
 };

@@ -294,11 +294,12 @@ static int jsonl_next(void *state, struct gs_reader_row *row,
 			f->ptr = num;
 			f->len = strlen(num);
 		} else {
-			return gs_error_set(err, GS_ERR_REJECT, s->path, line,
-					    0,
-					    "value of \"%s\" is not a string "
-					    "or number",
-					    s->names[i].ptr);
+			/* true/false, array or object: no text. Ingest
+			 * rejects the row only if a role reads this column;
+			 * columns no role names are ignored. */
+			f->ptr = NULL;
+			f->len = 0;
+			continue;
 		}
 		if (f->len > s->max_field)
 			return gs_error_set(err, GS_ERR_REJECT, s->path, line,
