@@ -110,8 +110,11 @@ void gs_assess_record(const struct gs_rules *rules,
 	    out->score + distinct_weight(rules, res->limit_rules, res->nlimit,
 					 NULL, 0) >=
 		    threshold) {
+		/* flagged, status unknown: days since logging, like an
+		 * open record (the first action found stays) */
 		out->flagged = 1;
 		out->status = GS_STATUS_INDETERMINATE;
+		out->days = as_of - log_day;
 		return;
 	}
 	out->status = GS_STATUS_NONE;

@@ -457,10 +457,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		f->sla = sla;
 		f->score = as.score;
 		f->status = out->status;
-		/* indeterminate: the days since logging, like an open record */
-		f->days = out->status == GS_STATUS_INDETERMINATE
-				  ? cfg->as_of - s->logged_day
-				  : as.days;
+		f->days = as.days;
 		f->first_action_day = as.first_action ? as.first_action->day : -1;
 		if (as.first_action) {
 			f->first_action_id =

@@ -33,8 +33,8 @@ struct gs_assessment {
 	int score;             /* distinct active non-language rule weights */
 	int flagged;
 	enum gs_status status; /* NONE when not flagged */
-	long days;  /* gap/open: as_of - log_day; late/actioned: to first
-		       qualifying action; else 0 */
+	long days;  /* gap/open/indeterminate: as_of - log_day;
+		       late/actioned: to first qualifying action; else 0 */
 	const struct gs_action *first_action; /* first qualifying, or NULL */
 	size_t actions_before_log; /* cited actions dated before the log */
 	size_t nqualifying;

@@ -1,12 +1,15 @@
 /* test_assess.c - statuses at their boundaries, through the real actions
  * index (gs_link) and the real profile rules for qualifying actions. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gs_assess.h"
 #include "gs_date.h"
 #include "gs_link.h"
 #include "gs_profile.h"
+#include "gs_rules.h"
 
 static struct gs_profile prof;
 static struct gs_link *link;
@@ -197,4 +200,45 @@ Test(assess, status_names_are_the_documented_ones)
 	cr_expect_str_eq(gs_status_name(GS_STATUS_GAP), "gap");
 	cr_expect_str_eq(gs_status_name(GS_STATUS_INDETERMINATE),
 			 "indeterminate");
+}
+
+/* The flag decision over a real (tiny) pack: a rule stopped by a PCRE2
+ * limit whose weight could reach the threshold makes the record
+ * indeterminate, with the days since logging like an open record, what
+ * scan stores and explain prints alike. */
+Test(assess, limit_rule_that_could_flag_is_indeterminate_with_open_days)
+{
+	struct gs_rules *rules = NULL;
+	struct gs_error err;
+	struct gs_match_result res;
+	unsigned limited = 0;
+	struct gs_assessment a;
+	const struct gs_action *const *acts;
+	size_t n;
+	int w;
+
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/tests/data/rules/good/pack",
+		 getenv("GAPSCAN_ROOT") ? getenv("GAPSCAN_ROOT") : ".");
+	cr_assert_eq(gs_rules_load(&rules, dir, NULL, &err), 0, "%s", err.msg);
+	w = gs_rules_get(rules, 0)->weight;
+	cr_assert_gt(w, 0);
+	/* an action 12 days after the log, out of the SLA of 7 */
+	act("A1", "I1", "referral", "2026-10-13", "");
+	n = gs_link_find(link, "I1", 2, &acts);
+	memset(&res, 0, sizeof(res));
+	res.limit_rules = &limited;
+	res.nlimit = 1;
+	gs_assess_record(rules, &res, w, D("2026-10-01"), D("2026-11-01"), 7,
+			 acts, n, &a);
+	cr_expect_eq(a.flagged, 1);
+	cr_expect_eq(a.status, GS_STATUS_INDETERMINATE);
+	cr_expect_eq(a.days, 31, "days %ld", a.days);
+	/* one more point of threshold than the limited rule weighs: none */
+	gs_assess_record(rules, &res, w + 1, D("2026-10-01"), D("2026-11-01"),
+			 7, acts, n, &a);
+	cr_expect_eq(a.flagged, 0);
+	cr_expect_eq(a.status, GS_STATUS_NONE);
+	gs_rules_free(rules);
 }
