@@ -297,11 +297,16 @@ static char *make_excerpt(struct wmem *w, const char *text, size_t len,
 			  size_t start, size_t end, size_t *ms, size_t *me)
 {
 	size_t from = start > 60 ? start - 60 : 0;
-	size_t to = end + 60 < len ? end + 60 : len;
+	size_t to;
 	char *out;
 
-	if (end - start > 200)
+	/* a long hit is cut to 200 bytes first, so the excerpt stays short */
+	if (end - start > 200) {
 		end = start + 200;
+		while (end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
+			end--;
+	}
+	to = end + 60 < len ? end + 60 : len;
 	/* do not cut a UTF-8 sequence */
 	while (from > 0 && ((unsigned char)text[from] & 0xC0) == 0x80)
 		from--;
