@@ -157,59 +157,6 @@ static uint32_t max_captures(const struct gs_pattern *p, size_t n,
 	return best;
 }
 
-/* The source of all/exclude pattern k of rule r (all first). */
-static const struct gs_pattern *guard(const struct gs_rule *rule, size_t k)
-{
-	return k < rule->nall ? &rule->all[k] : &rule->exclude[k - rule->nall];
-}
-
-/* Gives every all/exclude pattern a cache slot; equal sources under the
- * same case setting share one. */
-static void cache_slots(struct gs_matcher *m)
-{
-	const struct gs_rules *rules = m->rules;
-	size_t total = 0, next = 0;
-	struct {
-		const char *src;
-		int cs;
-	} *seen;
-
-	m->cache_base = xcalloc(rules->nrules ? rules->nrules : 1,
-				sizeof(*m->cache_base));
-	for (size_t r = 0; r < rules->nrules; r++) {
-		m->cache_base[r] = total;
-		total += rules->rules[r].nall + rules->rules[r].nexclude;
-	}
-	m->cache_slot = xcalloc(total ? total : 1, sizeof(*m->cache_slot));
-	seen = xcalloc(total ? total : 1, sizeof(*seen));
-	for (size_t r = 0; r < rules->nrules; r++) {
-		const struct gs_rule *rule = &rules->rules[r];
-
-		for (size_t k = 0; k < rule->nall + rule->nexclude; k++) {
-			const char *src = guard(rule, k)->src;
-			size_t slot = 0;
-
-			/* (a pattern without a source shares nothing) */
-			while (src != NULL && slot < next &&
-			       (seen[slot].src == NULL ||
-				seen[slot].cs != rule->case_sensitive ||
-				strcmp(seen[slot].src, src) != 0))
-				slot++;
-			if (src == NULL)
-				slot = next;
-			if (slot == next) {
-				seen[next].src = src;
-				seen[next].cs = rule->case_sensitive;
-				next++;
-			}
-			m->cache_slot[m->cache_base[r] + k] = slot;
-		}
-	}
-	free(seen);
-	m->ncache = next;
-	m->cache = xcalloc(next ? next : 1, sizeof(*m->cache));
-}
-
 struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 {
 	struct gs_matcher *m = xcalloc(1, sizeof(*m));
@@ -224,7 +171,9 @@ struct gs_matcher *gs_match_new(const struct gs_rules *rules)
 		caps = max_captures(rule->all, rule->nall, caps);
 		caps = max_captures(rule->exclude, rule->nexclude, caps);
 	}
-	cache_slots(m);
+	m->ncache = gs_rules_guard_slots(rules, &m->cache_base,
+					 &m->cache_slot);
+	m->cache = xcalloc(m->ncache ? m->ncache : 1, sizeof(*m->cache));
 	for (size_t c = 0; c < rules->ncues; c++)
 		caps = max_captures(&rules->cues[c].pat, 1, caps);
 	m->md = pcre2_match_data_create(caps + 1, NULL);

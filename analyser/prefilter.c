@@ -453,12 +453,8 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 	size_t n = 0, nlits = 0, lits_cap = 0;
 	size_t id = 0;
 	int rc = 0;
-	struct {
-		const char *src;
-		int cs;
-		unsigned id;
-	} *guards = NULL; /* all/exclude patterns given a prefilter id */
-	size_t nguards = 0;
+	size_t *gbase = NULL, *gslot = NULL, nguards;
+	unsigned *gfirst = NULL; /* [guard]: its first prefilter id + 1 */
 
 	if (rules->prefilter != NULL)
 		return 0;
@@ -482,7 +478,8 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 		pf->canon[i] = (unsigned)i;
 	v = xcalloc(id ? id : 1, sizeof(*v));
 	fs = xcalloc(id ? id : 1, sizeof(*fs));
-	guards = xcalloc(id ? id : 1, sizeof(*guards));
+	nguards = gs_rules_guard_slots(rules, &gbase, &gslot);
+	gfirst = xcalloc(nguards ? nguards : 1, sizeof(*gfirst));
 
 	for (size_t r = 0; r < rules->nrules; r++) {
 		const struct gs_rule *rule = &rules->rules[r];
@@ -495,26 +492,17 @@ int gs_match_prepare(struct gs_rules *rules, struct gs_error *err)
 				    fs, v, &n, &lits, &nlits, &lits_cap);
 		base += rule->npatterns;
 		for (size_t j = 0; j < rule->nall + rule->nexclude; j++) {
+			size_t g = gslot[gbase[r] + j];
 			const char *src = j < rule->nall
 						  ? rule->all[j].src
 						  : rule->exclude[j - rule->nall].src;
-			size_t g = 0;
 
 			/* the same guard in another rule: one prefilter id */
-			while (src != NULL && g < nguards &&
-			       (guards[g].cs != cs ||
-				strcmp(guards[g].src, src) != 0))
-				g++;
-			if (src != NULL && g < nguards) {
-				pf->canon[base + j] = guards[g].id;
+			if (gfirst[g] != 0) {
+				pf->canon[base + j] = gfirst[g] - 1;
 				continue;
 			}
-			if (src != NULL) {
-				guards[nguards].src = src;
-				guards[nguards].cs = cs;
-				guards[nguards].id = (unsigned)(base + j);
-				nguards++;
-			}
+			gfirst[g] = (unsigned)(base + j) + 1;
 			add_pattern(pf, src, cs, base + j,
 				    GS_FACTORS_MIN_LEN_LAZY, fs,
 				    v, &n, &lits, &nlits, &lits_cap);
@@ -573,6 +561,8 @@ out:
 	free(lits);
 	free(first);
 	free(v);
-	free(guards);
+	free(gbase);
+	free(gslot);
+	free(gfirst);
 	return rc;
 }

@@ -2043,3 +2043,44 @@ int gs_rules_nested_quantifier(const char *s, size_t *at)
 	}
 	return 0;
 }
+
+size_t gs_rules_guard_slots(const struct gs_rules *rules, size_t **base,
+			    size_t **slot)
+{
+	size_t total = 0, next = 0;
+	const struct gs_pattern **first; /* [slot]: its first pattern */
+	int *first_cs;
+
+	*base = xcalloc(rules->nrules ? rules->nrules : 1, sizeof(**base));
+	for (size_t r = 0; r < rules->nrules; r++) {
+		(*base)[r] = total;
+		total += rules->rules[r].nall + rules->rules[r].nexclude;
+	}
+	*slot = xcalloc(total ? total : 1, sizeof(**slot));
+	first = xcalloc(total ? total : 1, sizeof(*first));
+	first_cs = xcalloc(total ? total : 1, sizeof(*first_cs));
+	for (size_t r = 0; r < rules->nrules; r++) {
+		const struct gs_rule *rule = &rules->rules[r];
+
+		for (size_t k = 0; k < rule->nall + rule->nexclude; k++) {
+			const struct gs_pattern *p =
+				k < rule->nall ? &rule->all[k]
+					       : &rule->exclude[k - rule->nall];
+			size_t g = 0;
+
+			while (g < next &&
+			       (first_cs[g] != rule->case_sensitive ||
+				strcmp(first[g]->src, p->src) != 0))
+				g++;
+			if (g == next) {
+				first[next] = p;
+				first_cs[next] = rule->case_sensitive;
+				next++;
+			}
+			(*slot)[(*base)[r] + k] = g;
+		}
+	}
+	free(first);
+	free(first_cs);
+	return next;
+}

@@ -63,4 +63,13 @@ struct gs_rules {
 	void (*prefilter_free)(void *);
 };
 
+/* Numbers the distinct `all`/`exclude` patterns ("guards") of a pack:
+ * the same source under the same case setting (the child and adult
+ * guards recur in many rules) gets one number, which the prefilter and
+ * the matcher's per-field cache both key on. Rule r's guard k (its all
+ * patterns, then its excludes) is (*slot)[(*base)[r] + k]. Returns the
+ * number of distinct guards; free *base and *slot. */
+size_t gs_rules_guard_slots(const struct gs_rules *rules, size_t **base,
+			    size_t **slot);
+
 #endif
