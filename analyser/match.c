@@ -52,7 +52,6 @@ struct span {
 struct cue_match {
 	unsigned cue;
 	size_t start, end;
-	size_t sent_start, sent_end; /* its sentence */
 	size_t fwd_end;              /* forward scope: [end, fwd_end) */
 	size_t bwd_start;            /* backward scope: [bwd_start, start) */
 };
@@ -670,8 +669,6 @@ static int find_cues(struct gs_matcher *m, struct gs_error *err)
 			if (tm->end <= cm->start && tm->end > bwd_limit)
 				bwd_limit = tm->end;
 		}
-		cm->sent_start = sent.start;
-		cm->sent_end = sent.end;
 		cm->fwd_end = words_forward(m->text, cm->end, fwd_limit,
 					    ci->scope);
 		cm->bwd_start = words_backward(m->text, cm->start, bwd_limit,
@@ -842,10 +839,7 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 			size_t s = 0;
 			int rc;
 
-			if (m->pf != NULL && pf_skip(m, base + rule->npatterns + k)) {
-				keep = 0;
-				break;
-			}
+			/* (rule_may_hit saw every all pattern fire) */
 			rc = find_cached(m, &rule->all[k], &m->cache[slots[k]],
 					 lo, &s);
 			if (is_limit(rc)) {
@@ -951,6 +945,19 @@ static int on_lit_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
+/* 1 when every `all` pattern of rule r fired in the current field (a hit
+ * of r needs a match of each). */
+static int all_fired(const struct gs_matcher *m, unsigned r)
+{
+	const struct gs_rule *rule = &m->rules->rules[r];
+	size_t base = m->pf->rule_base[r] + rule->npatterns;
+
+	for (size_t k = 0; k < rule->nall; k++)
+		if (pf_skip(m, base + k))
+			return 0;
+	return 1;
+}
+
 /* 1 when a match of some pattern of the regex prefilter could still
  * matter after the literal scan: a rule pattern's rule is enabled and every
  * `all` pattern of it fired (else the rule is skipped whatever its
@@ -964,19 +971,10 @@ static int regex_needed(const struct gs_matcher *m)
 
 	for (size_t k = 0; k < pf->nrx_ids; k++) {
 		unsigned r = pf->id_rule[pf->rx_ids[k]];
-		const struct gs_rule *rule;
-		size_t base;
-		int ok = 1;
 
 		if (r == GS_PREFILTER_NO_RULE)
 			return 1;
-		rule = &m->rules->rules[r];
-		if (rule->info.disabled)
-			continue;
-		base = pf->rule_base[r] + rule->npatterns;
-		for (size_t a = 0; a < rule->nall && ok; a++)
-			ok = rule->all[a].code == NULL || !pf_skip(m, base + a);
-		if (ok)
+		if (!m->rules->rules[r].info.disabled && all_fired(m, r))
 			return 1;
 	}
 	return 0;
@@ -1012,15 +1010,9 @@ static int prefilter_field(struct gs_matcher *m)
  * every `all` pattern in the field). */
 static int rule_may_hit(const struct gs_matcher *m, unsigned r)
 {
-	const struct gs_rule *rule = &m->rules->rules[r];
-	size_t base = m->pf->rule_base[r] + rule->npatterns;
-
 	if (!m->rule_fired[r] && !m->pf->rule_always[r])
 		return 0;
-	for (size_t k = 0; k < rule->nall; k++)
-		if (rule->all[k].code != NULL && pf_skip(m, base + k))
-			return 0;
-	return 1;
+	return all_fired(m, r);
 }
 
 /* Removes the hits of rule r from res->hits[first..). */
