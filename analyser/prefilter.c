@@ -377,28 +377,24 @@ static int write_db(FILE *fp, const hs_database_t *db)
 static void cache_store(const struct gs_prefilter *pf, const char *dir,
 			const char *path)
 {
-	char tmp[4300];
 	uint64_t n64 = pf->nids;
-	FILE *fp;
-	int fd, ok;
+	struct gs_out out;
+	struct gs_error err;
+	int ok;
 
 	mkdir(dir, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
+	/* temp file + rename, removed on SIGINT/SIGTERM like every output */
+	if (gs_out_open(&out, path, &err) != 0)
 		return;
-	fp = fdopen(fd, "wb");
-	ok = fp && fwrite(CACHE_MAGIC, 1, strlen(CACHE_MAGIC), fp) ==
-			   strlen(CACHE_MAGIC) &&
-	     fwrite(&n64, sizeof(n64), 1, fp) == 1 &&
-	     fwrite(pf->always, 1, pf->nids, fp) == pf->nids &&
-	     write_db(fp, pf->db) && write_db(fp, pf->lit_db);
-	if (fp)
-		ok = (fclose(fp) == 0) && ok;
+	ok = fwrite(CACHE_MAGIC, 1, strlen(CACHE_MAGIC), out.fp) ==
+		     strlen(CACHE_MAGIC) &&
+	     fwrite(&n64, sizeof(n64), 1, out.fp) == 1 &&
+	     fwrite(pf->always, 1, pf->nids, out.fp) == pf->nids &&
+	     write_db(out.fp, pf->db) && write_db(out.fp, pf->lit_db);
+	if (ok)
+		gs_out_commit(&out, &err);
 	else
-		close(fd);
-	if (!ok || rename(tmp, path) != 0)
-		unlink(tmp);
+		gs_out_abort(&out);
 }
 
 /* Factor sets of the pattern with the given id (strings at least min_len
