@@ -3,7 +3,7 @@
 
 Generates (never commits) 100k- and 1M-record corpora with corpus-gen, then
 runs, several times each, on the same intel.csv:
-  cat > /dev/null                       the floor: reading the file
+  cat                                   the floor: reading the file
   gapscan scan (full pack, actions, db)  the real job, end to end
   rg -c -i --no-unicode -f P            the best tuned matcher
   LC_ALL=C grep -c -E -i -f P           what an analyst would try
@@ -39,9 +39,12 @@ def run_once(argv, env=None):
     return secs, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
-def bench(name, argv, size_bytes, records, env=None, ok_codes=(0,)):
+def bench(name, argv, size_bytes, records, env=None, ok_codes=(0,), prep=None):
+    """prep, when given, runs before every timed run (not timed)."""
     times, rss = [], []
     for _ in range(RUNS):
+        if prep:
+            prep()
         s, r, rc = run_once(argv, env=env)
         if rc not in ok_codes:
             print(f"  {name}: exit {rc}; left out", flush=True)
@@ -86,16 +89,22 @@ def main():
         rows.append(bench("cat (floor)", ["cat", intel], size, n))
         db = os.path.join(d, "bench.db")
 
+        def fresh_db():
+            """every timed scan writes into a new database, not one holding
+            the previous runs"""
+            for p in (db, db + "-journal"):
+                if os.path.exists(p):
+                    os.unlink(p)
+
         def scan_argv(extra):
-            if os.path.exists(db):
-                os.unlink(db)
             return [GAPSCAN, "scan", "--intel", intel, "--actions",
                     os.path.join(d, "actions.csv"), "--as-of", "2026-11-01",
                     "--quiet", "--out", os.path.join(WORK, "exceptions.tmp"),
                     "--db", db] + extra
-        g = bench("gapscan scan (db, actions)", scan_argv([]), size, n)
+        g = bench("gapscan scan (db, actions)", scan_argv([]), size, n, prep=fresh_db)
         rows.append(g)
-        rows.append(bench("gapscan --threads 1", scan_argv(["--threads", "1"]), size, n))
+        rows.append(bench("gapscan --threads 1", scan_argv(["--threads", "1"]), size, n,
+                          prep=fresh_db))
         if rg:
             rows.append(bench("rg -c -i --no-unicode", [rg, "-c", "-i", "--no-unicode", "-f",
                                                         pats, intel], size, n, ok_codes=(0, 1)))
@@ -103,6 +112,7 @@ def main():
         rows.append(bench("LC_ALL=C grep -c -E -i", ["grep", "-c", "-E", "-i", "-f", pats, intel],
                           size, n, env=env, ok_codes=(0, 1)))
         # one more (unmeasured) run for what the summary says: chains cost
+        fresh_db()
         r = subprocess.run([a for a in scan_argv([]) if a != "--quiet"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for line in r.stderr.splitlines():
