@@ -10,7 +10,7 @@
 #include "gs_util.h"
 
 static const char report_usage[] =
-	"usage: gapscan report [--db FILE] [--run ID] --format html|csv|json|md\n"
+	"usage: gapscan report [--db FILE] [--run ID] [--format html|csv|json|md]\n"
 	"                      [--out FILE] [--public [--min-cell N]]\n"
 	"\n"
 	"Writes the exception report for one stored run: headline figures\n"

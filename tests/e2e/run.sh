@@ -11,6 +11,8 @@ for t in tests/e2e/t_*.sh; do
 	log=$(mktemp)
 	if sh "$t" >"$log" 2>&1; then
 		pass=$((pass + 1)); echo "ok   $t"
+		# a check a script could not run here is said, not hidden
+		grep -h 'skipped' "$log" | sed 's/^/     /' || true
 	else
 		fail=$((fail + 1)); failed="$failed $t"; echo "FAIL $t"; sed 's/^/     /' "$log" | tail -40
 	fi
