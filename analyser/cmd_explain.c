@@ -29,7 +29,8 @@
 static const char explain_usage[] =
 	"usage: gapscan explain (--text TEXT | --intel FILE --id ID |\n"
 	"                        --db FILE --id ID)\n"
-	"                       [--actions FILE] [--rules DIR] [--profile FILE]\n"
+	"                       [--actions FILE] [--rules DIR] [--overrides FILE]\n"
+	"                       [--profile FILE]\n"
 	"                       [--as-of YYYY-MM-DD] [--db FILE [--run N]]\n"
 	"                       [--json]\n"
 	"\n"
@@ -38,7 +39,8 @@ static const char explain_usage[] =
 	"against the profile's threshold and whether it is flagged. With\n"
 	"--actions, also the record's status and the actions citing it.\n"
 	"Hits are marked [[like this]]{rule-id}, in colour on a terminal\n"
-	"(unless NO_COLOR is set).\n"
+	"(unless NO_COLOR is set). --overrides takes local rule overrides as\n"
+	"scan does (default: overrides.json beside the pack, when present).\n"
 	"With --db FILE, also the repeat-intelligence chains of run N (default:\n"
 	"the newest) that record ID belongs to, and whether it is an isolated\n"
 	"entry; --db FILE --id ID alone shows only that.\n"
@@ -53,7 +55,7 @@ static const char *const cue_type_names[GS_CUE_NTYPES] = {
 static const char *const state_names[] = {"active", "suppressed", "excluded"};
 
 enum { O_TEXT = 256, O_INTEL, O_ID, O_ACTIONS, O_RULES, O_PROFILE, O_JSON,
-       O_AS_OF, O_DB, O_RUN, O_HELP };
+       O_AS_OF, O_DB, O_RUN, O_OVERRIDES, O_HELP };
 
 static const struct option explain_options[] = {
 	{"text", required_argument, NULL, O_TEXT},
@@ -61,6 +63,7 @@ static const struct option explain_options[] = {
 	{"id", required_argument, NULL, O_ID},
 	{"actions", required_argument, NULL, O_ACTIONS},
 	{"rules", required_argument, NULL, O_RULES},
+	{"overrides", required_argument, NULL, O_OVERRIDES},
 	{"profile", required_argument, NULL, O_PROFILE},
 	{"json", no_argument, NULL, O_JSON},
 	{"as-of", required_argument, NULL, O_AS_OF},
@@ -71,6 +74,7 @@ static const struct option explain_options[] = {
 
 struct explain_opts {
 	const char *text, *intel, *id, *actions, *rules, *profile, *as_of;
+	const char *overrides;
 	const char *db;
 	long long run; /* 0: the newest */
 	int json;
@@ -115,6 +119,7 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 		case O_ID: o->id = optarg; break;
 		case O_ACTIONS: o->actions = optarg; break;
 		case O_RULES: o->rules = optarg; break;
+		case O_OVERRIDES: o->overrides = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case O_AS_OF: o->as_of = optarg; break;
@@ -533,24 +538,17 @@ static json_t *explain_json(const struct explain *x)
 	return o;
 }
 
-/* Score and flag decision without actions: as gs_assess_record, a record
- * short of the threshold only because rules hit a limit is indeterminate
- * (counted as flagged). */
+/* Score and flag decision without actions, by the scan's own rule (a
+ * record short of the threshold only because rules hit a limit is
+ * indeterminate, counted as flagged). */
 static void decide(struct explain *x)
 {
-	int could;
+	struct gs_assessment a;
 
-	x->score = gs_assess_score(x->rules, &x->res);
-	could = x->score;
-	for (size_t i = 0; i < x->res.nlimit; i++) {
-		const struct gs_rule_info *r =
-			gs_rules_get(x->rules, x->res.limit_rules[i]);
-
-		if (!r->is_language)
-			could += r->weight;
-	}
-	x->flagged = x->score >= x->profile->threshold ||
-		     could >= x->profile->threshold;
+	gs_assess_record(x->rules, &x->res, x->profile->threshold, 0, 0, 0,
+			 NULL, 0, &a);
+	x->score = a.score;
+	x->flagged = a.flagged;
 }
 
 /* ---- repeat intelligence from the run history (--db) ---- */
@@ -806,7 +804,8 @@ int gs_cmd_explain(int argc, char **argv)
 		goto out;
 	}
 	if (gs_cli_load_profile(&profile, o.profile, &err) < 0 ||
-	    gs_cli_load_rules(&rules, o.rules, NULL, &profile, &err) < 0) {
+	    gs_cli_load_rules(&rules, o.rules, o.overrides, &profile,
+			      &err) < 0) {
 		rc = gs_cli_fail(&err);
 		goto out;
 	}

@@ -16,12 +16,15 @@
 #include "gs_rules.h"
 
 static const char usage[] =
-	"usage: gapscan rules test [DIR] [--rules DIR] [--profile FILE] [-v]\n"
+	"usage: gapscan rules test [DIR] [--rules DIR] [--overrides FILE]\n"
+	"                          [--profile FILE] [-v]\n"
 	"\n"
 	"Runs each rule's tests (match, no_match, suppressed) through the\n"
 	"matcher with the pack's context cues. DIR defaults to the shipped\n"
-	"rules/. --profile takes the PCRE2 limits from a profile; -v prints\n"
-	"passing tests too.\n"
+	"rules/. --overrides takes local rule overrides as scan does (default:\n"
+	"overrides.json beside the pack, when present); --profile takes the\n"
+	"PCRE2 limits and text columns from a profile; -v prints passing\n"
+	"tests too.\n"
 	"\n"
 	"exit: 0 all passed, 1 a test failed or none ran, 2 usage,\n"
 	"      4 the pack does not load\n";
@@ -145,7 +148,7 @@ static int run_list(struct ruletest *t, unsigned r, enum expect want,
 
 int gs_cmd_rules_test(int argc, char **argv)
 {
-	const char *dir = NULL, *profile_path = NULL;
+	const char *dir = NULL, *profile_path = NULL, *overrides = NULL;
 	struct gs_profile profile;
 	struct gs_rules *rules = NULL;
 	struct gs_error err;
@@ -166,9 +169,12 @@ int gs_cmd_rules_test(int argc, char **argv)
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			t.verbose = 1;
 		} else if ((strcmp(a, "--rules") == 0 ||
+			    strcmp(a, "--overrides") == 0 ||
 			    strcmp(a, "--profile") == 0) && i + 1 < argc) {
 			if (strcmp(a, "--rules") == 0)
 				dir = argv[++i];
+			else if (strcmp(a, "--overrides") == 0)
+				overrides = argv[++i];
 			else
 				profile_path = argv[++i];
 		} else if (a[0] == '-' || dir != NULL) {
@@ -184,7 +190,7 @@ int gs_cmd_rules_test(int argc, char **argv)
 		rc = gs_cli_fail(&err);
 		goto out;
 	}
-	if (gs_cli_load_rules(&rules, dir, NULL, &profile, &err) < 0) {
+	if (gs_cli_load_rules(&rules, dir, overrides, &profile, &err) < 0) {
 		gs_cli_fail(&err);
 		rc = GS_EXIT_RULE;
 		goto out;

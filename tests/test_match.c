@@ -884,20 +884,26 @@ Test(explain, text_marks_hits_and_explains_suppression)
 	char p0[PATH_LEN], p1[PATH_LEN];
 	char *argv[] = {"explain", "--rules", path(p0, "tests/data/match/pack"),
 			"--profile", path(p1, "profiles/default.json"), "--text",
-			"if in a taxi. Seen in AB12 CDE", NULL};
+			"if she got in a taxi with an older male. Seen in AB12 CDE",
+			NULL};
 
+	/* "taxi" [16,20) with an older male hits car-older-male, and the
+	 * hypothetical cue "if" (scope 6 words forward) suppresses it */
 	cr_redirect_stdout();
 	cr_assert_eq(gs_cmd_explain(7, argv), GS_EXIT_OK);
 	cr_assert_stdout_eq_str(
 		"narrative:\n"
-		"if in a taxi. Seen in [[AB12 CDE]]{vrm-seen}\n"
+		"if she got in a taxi with an older male. Seen in "
+		"[[AB12 CDE]]{vrm-seen}\n"
 		"\n"
 		"hits:\n"
 		"  vrm-seen  category vehicles_taxis  weight 1  field narrative  "
-		"[22,30)  \"AB12 CDE\"\n"
+		"[49,57)  \"AB12 CDE\"\n"
 		"    vrm: \"AB12 CDE\"\n"
 		"suppressed or excluded:\n"
-		"  none\n"
+		"  car-older-male  category vehicles_taxis  weight 3  field "
+		"narrative  [16,20)  \"taxi\"\n"
+		"    suppressed by cue hyp-if (hypothetical) \"if\" at [0,2)\n"
 		"language:\n"
 		"  none\n"
 		"score: 1, threshold 3: not flagged\n"
