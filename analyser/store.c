@@ -966,19 +966,6 @@ int gs_store_write(struct gs_store *s, const struct gs_run *run,
 	return rc;
 }
 
-int gs_store_write_run(struct gs_store *s, const struct gs_run *run,
-		       const struct gs_scan_config *cfg, long long *run_id,
-		       struct gs_error *err)
-{
-	struct gs_store_meta meta;
-	int rc;
-
-	gs_store_meta_from_config(&meta, cfg);
-	rc = gs_store_write(s, run, &meta, run_id, err);
-	gs_store_meta_release(&meta);
-	return rc;
-}
-
 long long gs_store_find_same_inputs(struct gs_store *s,
 				    const struct gs_run *run)
 {

@@ -123,10 +123,6 @@ int gs_store_write(struct gs_store *s, const struct gs_run *run,
 		   const struct gs_store_meta *meta, long long *run_id,
 		   struct gs_error *err);
 
-/* gs_store_write with the metadata of cfg. */
-int gs_store_write_run(struct gs_store *s, const struct gs_run *run,
-		       const struct gs_scan_config *cfg, long long *run_id,
-		       struct gs_error *err);
 
 /* The first (lowest id) run whose intel and actions SHA-256s equal run's,
  * or 0. Call it before gs_store_write to learn whether these inputs were
