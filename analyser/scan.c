@@ -52,7 +52,8 @@ struct result {
 	size_t nlimits;
 	struct gs_dq_finding *dq;
 	size_t ndq;
-	int suppressed; /* not flagged, had a suppressed or excluded hit */
+	int suppressed; /* not flagged; a context cue suppressed a hit and no
+			   indicator (non-language) hit stayed active */
 };
 
 enum batch_state { B_FREE, B_FILLED, B_MATCHING, B_DONE };
@@ -365,6 +366,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 	const char *prio = arena + s->off[F_PRIORITY];
 	size_t nacts;
 	int sla, rc;
+	int cue_hit = 0, indicator = 0; /* for "suppressed only" */
 
 	for (size_t i = 0; i < p->ntext; i++) {
 		texts[i].name = p->col_text[i];
@@ -390,9 +392,10 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		int dup = 0;
 
 		if (h->state != GS_HIT_ACTIVE) {
-			out->suppressed = 1;
+			cue_hit |= h->state == GS_HIT_SUPPRESSED;
 			continue;
 		}
+		indicator |= !gs_rules_get(cfg->rules, h->rule)->is_language;
 		for (size_t k = 0; k < out->nrules; k++)
 			dup |= out->rules[k] == h->rule;
 		if (dup)
@@ -417,8 +420,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 	}
 	if (out->nrules)
 		qsort(out->rules, out->nrules, sizeof(unsigned), cmp_unsigned);
-	if (as.flagged)
-		out->suppressed = 0;
+	out->suppressed = !as.flagged && cue_hit && !indicator;
 	for (size_t i = 0; i < res->nlimit; i++) {
 		struct gs_limit_event *le =
 			push(&out->limits, &out->nlimits, sizeof(*le));
