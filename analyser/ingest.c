@@ -171,10 +171,21 @@ static void add_role(struct gs_ingest *in, const char *name, const char *column,
 	r->idx = -1;
 }
 
+/* Column names match ignoring ASCII case and the spaces around them, in
+ * every format (the CSV reader trims its header, JSON keys come as they
+ * are written). */
 static int same_name(const struct gs_str *col, const char *name)
 {
-	return col->len == strlen(name) &&
-	       strncasecmp(col->ptr, name, col->len) == 0;
+	const char *p = col->ptr;
+	size_t n = col->len;
+
+	while (n > 0 && *p == ' ') {
+		p++;
+		n--;
+	}
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	return n == strlen(name) && strncasecmp(p, name, n) == 0;
 }
 
 /* "a, b, c" into out, cut short with "..." when it does not fit. */

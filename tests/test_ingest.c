@@ -307,6 +307,15 @@ Test(ingest, header_names_ignore_case_and_spaces)
 	cr_expect_eq(gs_ingest_next_intel(in, &rec, &e), 0);
 	gs_ingest_free(in);
 	gs_ingest_free(NULL);
+	/* JSON keys too: the same rule in every format */
+	p.intel.format = GS_FORMAT_JSONL;
+	cr_assert_eq(gs_ingest_open(&in, DATA "case_spaces.jsonl",
+				    GS_INGEST_INTEL, &p, &e),
+		     0, "%s", e.msg);
+	cr_assert_eq(gs_ingest_next_intel(in, &rec, &e), 1, "%s", e.msg);
+	cr_expect_str_eq(rec.id.ptr, "J-1");
+	cr_expect_str_eq(rec.text[0].ptr, "x");
+	gs_ingest_free(in);
 	gs_profile_release(&p);
 }
 
