@@ -244,6 +244,15 @@ void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n)
 		__atomic_store_n(&e->seen, 1, __ATOMIC_RELAXED);
 }
 
+int gs_link_mark_before_log(const struct gs_link *l, const struct gs_action *a)
+{
+	/* the index owns its actions: the flag is the only thing written */
+	struct gs_action *w = (struct gs_action *)a;
+
+	(void)l;
+	return __atomic_exchange_n(&w->before_log, 1, __ATOMIC_RELAXED) == 0;
+}
+
 size_t gs_link_find_seen(const struct gs_link *l, const char *id, size_t n,
 			 const struct gs_action *const **out)
 {

@@ -52,6 +52,7 @@ struct result {
 	size_t nlimits;
 	struct gs_dq_finding *dq;
 	size_t ndq;
+	size_t nbefore; /* actions of dq first found before a log here */
 	int suppressed; /* not flagged; a context cue suppressed a hit and no
 			   indicator (non-language) hit stayed active */
 };
@@ -439,6 +440,8 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			d->action_id = xstrdup(acts[i]->action_id);
 			d->intel_id = xstrndup(id, s->len[F_ID]);
 			d->line = acts[i]->line;
+			out->nbefore +=
+				(size_t)gs_link_mark_before_log(pl->link, acts[i]);
 		}
 	}
 	if (!as.flagged)
@@ -718,7 +721,8 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 			*(struct gs_dq_finding *)push(&run->dq, &run->ndq,
 						      sizeof(*run->dq)) =
 				r->dq[k];
-		run->counts.actions_before_log += r->ndq;
+		/* actions, once each (the findings are per record cited) */
+		run->counts.actions_before_log += r->nbefore;
 		if (cfg->on_record)
 			cfg->on_record(cfg->on_record_ctx, id, r->status,
 				       r->score, r->rules, r->nrules);

@@ -24,6 +24,8 @@ struct gs_action {
 	int qualifies;  /* by the profile's types/rationale rule */
 	size_t nintel;  /* ids cited */
 	int unknown;    /* cites at least one id absent from the intel export */
+	unsigned char before_log; /* dated before the log of a record it
+				     cites (set by gs_link_mark_before_log) */
 };
 
 struct gs_link;
@@ -44,6 +46,12 @@ void gs_link_finish(struct gs_link *l);
  * owned by the index. Returns the count. */
 size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
 		    const struct gs_action *const **out);
+
+/* Marks an action as dated before the log of a record it cites. Returns 1
+ * the first time for that action, else 0, so each action is counted once
+ * however many of its records it precedes. Safe from several threads (an
+ * atomic exchange). */
+int gs_link_mark_before_log(const struct gs_link *l, const struct gs_action *a);
 
 /* Marks an intel id as present in the intelligence export. */
 void gs_link_mark_seen(struct gs_link *l, const char *id, size_t n);

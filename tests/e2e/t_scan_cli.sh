@@ -93,4 +93,13 @@ if [ -c /dev/full ]; then
 	[ -c /dev/full ] || fail "/dev/full was replaced by a regular file"
 	expect_eq "one error line" "$(wc -l < "$TMP/err")" 1
 fi
+
+# the summary counts actions: one action dated before the logs of the two
+# records it cites (and citing an unknown id) is one action before the log
+printf 'intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative\nI1,2026-10-05,CID,N,1B P,,S-1,x\nI2,2026-10-06,CID,N,1B P,,S-2,y\n' > "$TMP/bi.csv"
+printf 'action_id,intel_id,action_type,action_at,unit,rationale\nA1,I1;I2;I404,referral,2026-10-01,MASH,\n' > "$TMP/ba.csv"
+$GAPSCAN scan --intel "$TMP/bi.csv" --actions "$TMP/ba.csv" --as-of 2026-11-01 --out /dev/null 2>"$TMP/err" --threads 2 ||
+	fail "before-log scan exit $?"
+expect_eq "actions before the log" "$(sed -n 's/^  before the log *//p' "$TMP/err")" 1
+expect_eq "actions citing an unknown id" "$(sed -n 's/^  unknown intel id *//p' "$TMP/err")" 1
 echo ok
