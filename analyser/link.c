@@ -2,14 +2,14 @@
  * link.c - the actions index (gs_link.h).
  *
  * Laid out for size: a month's actions export can hold hundreds of
- * thousands of rows. Action ids and cited intel ids live in a string arena,
- * action types and units are interned (a handful of distinct values), and
- * gs_link_finish groups the citations by the intel id they cite with a
- * hash table (no sorting, file order kept): one array of id entries (hash,
- * key, first, count) found through a 4-byte-a-slot table, and one flat
- * array of action pointers grouped by id (compressed sparse rows). Each
- * citation remembers its entry, so the unknown-id count needs no lookups.
- * No per-id allocation.
+ * thousands of rows, all held while the intelligence is scanned. Per
+ * action: a 32-byte record, its id copied once into an arena, and per
+ * citation 8 bytes (action, id entry). Cited intel ids are interned as they
+ * are read, each copied once however many actions cite it, into entries
+ * found through a table of 8-byte slots (a 32-bit hash tag beside the entry
+ * number, so most probes that miss touch nothing else). gs_link_finish
+ * lays the citations out grouped by id (compressed sparse rows, file order
+ * kept) and trims the arrays to their size. No per-id allocation.
  */
 #include "gs_link.h"
 
@@ -22,30 +22,28 @@
 #include "gs_util.h"
 
 struct cite {
-	uint64_t hash;
-	const char *key; /* arena copy of the cited intel id */
 	uint32_t action; /* index into actions */
-	uint32_t entry;  /* its id entry, after finish */
+	uint32_t entry;  /* index into ids */
 };
 
 struct id_entry {
-	uint64_t hash;
-	const char *key;
-	uint32_t start, n; /* into flat */
+	const char *key;    /* arena copy of the intel id */
+	uint32_t start, n;  /* into flat, after finish; n: citations */
 	unsigned char seen; /* written with atomic stores: workers mark */
 };
 
 struct gs_link {
 	const struct gs_profile *profile;
 	struct gs_arena arena;
-	struct gs_map *strings; /* interned action types and units */
+	struct gs_map *strings; /* interned action types */
 	struct gs_action *actions;
 	size_t nactions, cap;
 	struct cite *cites;
 	size_t ncites, cites_cap;
-	struct id_entry *ids; /* first-citation order; after finish */
-	size_t nids;
-	uint32_t *table; /* open addressing: index into ids + 1, 0 = empty */
+	struct id_entry *ids; /* first-citation order */
+	size_t nids, ids_cap;
+	/* open addressing: hash tag << 32 | (index into ids + 1), 0 = empty */
+	uint64_t *table;
 	size_t table_mask;
 	const struct gs_action **flat;
 	int finished;
@@ -76,10 +74,79 @@ void gs_link_free(struct gs_link *l)
 	free(l);
 }
 
-static char *intern(struct gs_link *l, const char *s, size_t n)
+static const char *intern(struct gs_link *l, const char *s, size_t n)
 {
 	gs_map_slot(l->strings, s, n, NULL);
-	return (char *)gs_map_key(l->strings, s, n);
+	return gs_map_key(l->strings, s, n);
+}
+
+static uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+/* Slot of id (hash tag t) in the table: the id's slot, or the empty slot
+ * where it would go (value 0). */
+static size_t probe(const struct gs_link *l, uint32_t t, const char *id,
+		    size_t n)
+{
+	size_t j;
+
+	for (j = t & l->table_mask; l->table[j]; j = (j + 1) & l->table_mask) {
+		const struct id_entry *e;
+
+		if ((uint32_t)(l->table[j] >> 32) != t)
+			continue;
+		e = &l->ids[(uint32_t)l->table[j] - 1];
+		if (strncmp(e->key, id, n) == 0 && e->key[n] == '\0')
+			break;
+	}
+	return j;
+}
+
+/* At most half full; the home slot comes from the tag, so growing needs
+ * no trip to the keys. */
+static void table_grow(struct gs_link *l)
+{
+	size_t ncap = l->table ? 2 * (l->table_mask + 1) : 1024;
+	uint64_t *t = xcalloc(ncap, sizeof(*t));
+
+	for (size_t i = 0; l->table && i <= l->table_mask; i++) {
+		size_t j;
+
+		if (!l->table[i])
+			continue;
+		j = (size_t)(l->table[i] >> 32) & (ncap - 1);
+		while (t[j])
+			j = (j + 1) & (ncap - 1);
+		t[j] = l->table[i];
+	}
+	free(l->table);
+	l->table = t;
+	l->table_mask = ncap - 1;
+}
+
+/* The entry of intel id s (n bytes), added when new. */
+static uint32_t entry_for(struct gs_link *l, const char *s, size_t n)
+{
+	uint32_t t;
+	size_t j;
+
+	if (!l->table || 2 * (l->nids + 1) > l->table_mask + 1)
+		table_grow(l);
+	t = tag_of(gs_hash64(s, n));
+	j = probe(l, t, s, n);
+	if (l->table[j])
+		return (uint32_t)l->table[j] - 1;
+	assert(l->nids < UINT32_MAX - 1);
+	if (l->nids == l->ids_cap) {
+		l->ids_cap = l->ids_cap ? l->ids_cap + l->ids_cap / 2 : 1024;
+		l->ids = xrealloc(l->ids, l->ids_cap * sizeof(*l->ids));
+	}
+	memset(&l->ids[l->nids], 0, sizeof(l->ids[l->nids]));
+	l->ids[l->nids].key = gs_arena_strndup(&l->arena, s, n);
+	l->table[j] = (uint64_t)t << 32 | (uint32_t)(l->nids + 1);
+	return (uint32_t)l->nids++;
 }
 
 void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
@@ -101,18 +168,16 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 	a->action_id = gs_arena_strndup(&l->arena, rec->action_id.ptr,
 					rec->action_id.len);
 	a->type = intern(l, rec->type.ptr, rec->type.len);
-	a->unit = intern(l, rec->unit.ptr, rec->unit.len);
 	a->line = rec->line;
-	a->day = rec->action_day;
-	a->qualifies = gs_profile_qualifies(l->profile, rec->type.ptr,
-					    rec->type.len, rec->rationale.ptr,
-					    rec->rationale.len);
+	a->day = (int32_t)rec->action_day;
+	a->qualifies = (unsigned char)gs_profile_qualifies(
+		l->profile, rec->type.ptr, rec->type.len, rec->rationale.ptr,
+		rec->rationale.len);
 	l->finished = 0;
 	while (p < end) {
 		const char *q = memchr(p, sep, (size_t)(end - p));
 		const char *s = p, *e = q ? q : end;
-		size_t n;
-		uint64_t h;
+		uint32_t entry;
 		int dup = 0;
 
 		p = q ? q + 1 : end;
@@ -122,13 +187,10 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 			e--;
 		if (s == e)
 			continue;
-		n = (size_t)(e - s);
-		h = gs_hash64(s, n);
+		entry = entry_for(l, s, (size_t)(e - s));
 		/* the same id twice in one action counts once */
 		for (size_t i = first; i < l->ncites; i++)
-			dup |= l->cites[i].hash == h &&
-			       strlen(l->cites[i].key) == n &&
-			       memcmp(l->cites[i].key, s, n) == 0;
+			dup |= l->cites[i].entry == entry;
 		if (dup)
 			continue;
 		if (l->ncites == l->cites_cap) {
@@ -137,29 +199,20 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 			l->cites = xrealloc(l->cites,
 					    l->cites_cap * sizeof(*l->cites));
 		}
-		l->cites[l->ncites].hash = h;
-		l->cites[l->ncites].key = gs_arena_strndup(&l->arena, s, n);
 		l->cites[l->ncites].action = ai;
+		l->cites[l->ncites].entry = entry;
 		l->ncites++;
-		a->nintel++;
+		l->ids[entry].n++;
 	}
 }
 
-/* Slot of id (hash h) in the table: its entry + 1, or the empty slot
- * where it would go (value 0). Probes compare the hash tag first. */
-static size_t probe(const struct gs_link *l, uint64_t h, const char *id,
-		    size_t n)
+/* Gives back the growth slack of an array of n elements of size sz. */
+static void *trim(void *p, size_t n, size_t sz, size_t *cap)
 {
-	size_t j;
-
-	for (j = h & l->table_mask; l->table[j]; j = (j + 1) & l->table_mask) {
-		const struct id_entry *e = &l->ids[l->table[j] - 1];
-
-		if (e->hash == h && strncmp(e->key, id, n) == 0 &&
-		    e->key[n] == '\0')
-			break;
-	}
-	return j;
+	if (!p || *cap == n)
+		return p;
+	*cap = n ? n : 1;
+	return xrealloc(p, *cap * sz);
 }
 
 void gs_link_finish(struct gs_link *l)
@@ -168,34 +221,18 @@ void gs_link_finish(struct gs_link *l)
 
 	if (l->finished)
 		return;
-	free(l->ids);
-	free(l->flat);
-	free(l->table);
-	l->nids = 0;
-	/* group the citations by id with a hash table (no sort: the cites
-	 * stay in file order, and so does each id's list of actions) */
-	l->table_mask = 15;
-	while (l->table_mask + 1 < 2 * l->ncites)
-		l->table_mask = l->table_mask * 2 + 1;
-	l->table = xcalloc(l->table_mask + 1, sizeof(*l->table));
-	l->ids = xcalloc(l->ncites + 1, sizeof(*l->ids));
-	for (size_t i = 0; i < l->ncites; i++) {
-		struct cite *c = &l->cites[i];
-		size_t j = probe(l, c->hash, c->key, strlen(c->key));
-
-		if (l->table[j] == 0) {
-			l->ids[l->nids].hash = c->hash;
-			l->ids[l->nids].key = c->key;
-			l->table[j] = (uint32_t)++l->nids;
-		}
-		c->entry = l->table[j] - 1;
-		l->ids[c->entry].n++;
-	}
-	l->ids = xrealloc(l->ids, (l->nids + 1) * sizeof(*l->ids));
+	/* the arrays stop growing here: trimmed before any pointer into
+	 * actions is handed out */
+	l->actions = trim(l->actions, l->nactions, sizeof(*l->actions),
+			  &l->cap);
+	l->cites = trim(l->cites, l->ncites, sizeof(*l->cites),
+			&l->cites_cap);
+	l->ids = trim(l->ids, l->nids, sizeof(*l->ids), &l->ids_cap);
 	for (size_t k = 0, at = 0; k < l->nids; k++) {
 		l->ids[k].start = (uint32_t)at;
 		at += l->ids[k].n;
 	}
+	free(l->flat);
 	l->flat = xcalloc(l->ncites + 1, sizeof(*l->flat));
 	fill = xcalloc(l->nids + 1, sizeof(*fill));
 	for (size_t i = 0; i < l->ncites; i++) {
@@ -215,8 +252,8 @@ static const struct id_entry *lookup(const struct gs_link *l, const char *id,
 
 	if (!l->table)
 		return NULL;
-	j = probe(l, gs_hash64(id, n), id, n);
-	return l->table[j] ? &l->ids[l->table[j] - 1] : NULL;
+	j = probe(l, tag_of(gs_hash64(id, n)), id, n);
+	return l->table[j] ? &l->ids[(uint32_t)l->table[j] - 1] : NULL;
 }
 
 size_t gs_link_find(const struct gs_link *l, const char *id, size_t n,
@@ -286,7 +323,7 @@ size_t gs_link_count_unknown(struct gs_link *l,
 			count++;
 		a->unknown = 1;
 		if (cb)
-			cb(ctx, a, c->key);
+			cb(ctx, a, l->ids[c->entry].key);
 	}
 	return count;
 }

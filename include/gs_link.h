@@ -4,26 +4,25 @@
  * Built once from the actions export before the intelligence is streamed.
  * An action may cite several ids (multi-value cell); each is indexed. The
  * index copies what it keeps. Lookups are read-only and thread-safe; the
- * "seen" marks are set by the single ingest thread.
+ * "seen" and "before the log" marks are atomic stores.
  */
 #ifndef GS_LINK_H
 #define GS_LINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gs_error.h"
 #include "gs_ingest.h"
 #include "gs_profile.h"
 
 struct gs_action {
-	char *action_id; /* owned by the index (interned) */
-	char *type;
-	char *unit;
+	const char *action_id; /* owned by the index */
+	const char *type;      /* interned by the index */
 	long line;
-	long day;       /* action_at as a day number */
-	int qualifies;  /* by the profile's types/rationale rule */
-	size_t nintel;  /* ids cited */
-	int unknown;    /* cites at least one id absent from the intel export */
+	int32_t day;              /* action_at as a day number */
+	unsigned char qualifies;  /* by the profile's types/rationale rule */
+	unsigned char unknown;    /* cites an id absent from the intel export */
 	unsigned char before_log; /* dated before the log of a record it
 				     cites (set by gs_link_mark_before_log) */
 };

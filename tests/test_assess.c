@@ -192,6 +192,40 @@ Test(assess, actions_citing_unknown_ids_are_counted_once)
 	cr_expect_eq(gs_link_count(link), 3);
 }
 
+/* Thousands of actions: the id table and the arrays grow many times and
+ * are trimmed at finish; every id still answers with its own actions, in
+ * file order, an id repeated within one action counts once, and actions
+ * added after a lookup are found by the next one. */
+Test(assess, index_answers_every_id_through_growth_and_a_second_finish)
+{
+	const struct gs_action *const *acts;
+	char aid[32], ids[64];
+
+	for (int i = 0; i < 6000; i++) {
+		/* action i cites I<i/3> (three actions an id) and I<i/3> again */
+		snprintf(aid, sizeof aid, "A%d", i);
+		snprintf(ids, sizeof ids, "I%d; I%d", i / 3, i / 3);
+		act(aid, ids, "tasking", "2026-10-06", "");
+	}
+	for (int k = 0; k < 2000; k++) {
+		snprintf(ids, sizeof ids, "I%d", k);
+		cr_assert_eq(gs_link_find(link, ids, strlen(ids), &acts), 3,
+			     "%s", ids);
+		for (int j = 0; j < 3; j++) {
+			snprintf(aid, sizeof aid, "A%d", 3 * k + j);
+			cr_expect_str_eq(acts[j]->action_id, aid);
+		}
+	}
+	act("B1", "I7;I9999", "referral", "2026-10-07", "");
+	cr_assert_eq(gs_link_find(link, "I7", 2, &acts), 4);
+	cr_expect_str_eq(acts[0]->action_id, "A21");
+	cr_expect_str_eq(acts[3]->action_id, "B1");
+	cr_expect_str_eq(acts[3]->type, "referral");
+	cr_expect_eq(gs_link_find(link, "I9999", 5, &acts), 1);
+	cr_expect_eq(gs_link_find(link, "I2000", 5, &acts), 0);
+	cr_expect_eq(gs_link_count(link), 6001);
+}
+
 Test(assess, status_names_are_the_documented_ones)
 {
 	cr_expect_str_eq(gs_status_name(GS_STATUS_ACTIONED), "actioned");
