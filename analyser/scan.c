@@ -63,6 +63,9 @@ struct batch {
 	enum batch_state state;
 	unsigned long seq;
 	struct gs_buf arena;
+	/* a flagged record's details (hits, excerpt, ...): only the store
+	 * reads them, during merge, so they live as long as the batch */
+	struct gs_arena scratch;
 	struct slot *slots;
 	struct result *results;
 	size_t n;
@@ -295,7 +298,7 @@ static void add_entity(struct wmem *w, const char *type, const char *v,
 
 /* A short excerpt around a hit, in the arena, with control characters
  * turned into spaces; *ms, *me mark the hit inside it. */
-static char *make_excerpt(struct wmem *w, const char *text, size_t len,
+static char *make_excerpt(struct gs_arena *a, const char *text, size_t len,
 			  size_t start, size_t end, size_t *ms, size_t *me)
 {
 	size_t from = start > 60 ? start - 60 : 0;
@@ -314,7 +317,7 @@ static char *make_excerpt(struct wmem *w, const char *text, size_t len,
 		from--;
 	while (to < len && ((unsigned char)text[to] & 0xC0) == 0x80)
 		to++;
-	out = wm_str(w, text + from, to - from);
+	out = gs_arena_strndup(a, text + from, to - from);
 	for (char *c = out; *c; c++) {
 		if (*c == '\n' || *c == '\r' || *c == '\t')
 			*c = ' ';
@@ -354,8 +357,8 @@ static void find_text_refs(struct wmem *w, const char *id, const char *text,
 
 static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			  struct wmem *wm, struct gs_match_result *res,
-			  const struct slot *s,
-			  const char *arena, struct result *out,
+			  const struct slot *s, const char *arena,
+			  struct gs_arena *scratch, struct result *out,
 			  struct gs_error *err)
 {
 	const struct gs_scan_config *cfg = pl->cfg;
@@ -463,16 +466,16 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		f->grading = wm_intern(wm, arena + s->off[F_GRADING],
 				       s->len[F_GRADING]);
 		f->priority = wm_intern(wm, prio, s->len[F_PRIORITY]);
-		f->subjects = wm_str(wm, subj, nsubj);
+		f->subjects = gs_arena_strndup(scratch, subj, nsubj);
 		f->sla = sla;
 		f->score = as.score;
 		f->status = out->status;
 		f->days = as.days;
 		f->first_action_day = as.first_action ? as.first_action->day : -1;
 		if (as.first_action) {
-			f->first_action_id =
-				wm_str(wm, as.first_action->action_id,
-				       strlen(as.first_action->action_id));
+			f->first_action_id = gs_arena_strndup(
+				scratch, as.first_action->action_id,
+				strlen(as.first_action->action_id));
 			f->first_action_type =
 				wm_intern(wm, as.first_action->type,
 					  strlen(as.first_action->type));
@@ -485,7 +488,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			f->nrules = out->nrules;
 		}
 		if (res->nhits) {
-			f->hits = gs_arena_alloc(wm->arena,
+			f->hits = gs_arena_alloc(scratch,
 						 res->nhits * sizeof(*f->hits));
 			f->nhits = res->nhits;
 		}
@@ -506,14 +509,14 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 					   t->ptr + h->caps[c].start,
 					   h->caps[c].end - h->caps[c].start);
 			if (!f->excerpt)
-				f->excerpt = make_excerpt(wm, t->ptr, t->len,
+				f->excerpt = make_excerpt(scratch, t->ptr, t->len,
 							  h->start, h->end,
 							  &f->mark_start,
 							  &f->mark_end);
 		}
 		if (res->nlimit) {
 			f->limit_rules = gs_arena_alloc(
-				wm->arena, res->nlimit * sizeof(*f->limit_rules));
+				scratch, res->nlimit * sizeof(*f->limit_rules));
 			memcpy(f->limit_rules, res->limit_rules,
 			       res->nlimit * sizeof(*f->limit_rules));
 			f->nlimit = res->nlimit;
@@ -579,8 +582,8 @@ static void *worker(void *arg)
 
 		for (size_t i = 0; i < b->n && !b->err_code; i++) {
 			int rc = process_record(pl, m, &wm, &res, &b->slots[i],
-						b->arena.data, &b->results[i],
-						&b->err);
+						b->arena.data, &b->scratch,
+						&b->results[i], &b->err);
 
 			if (rc < 0)
 				b->err_code = rc;
@@ -679,6 +682,7 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 	for (size_t i = 0; i < b->n; i++) {
 		struct result *r = &b->results[i];
 		const char *id = b->arena.data + b->slots[i].off[F_ID];
+		struct gs_flagged *f;
 
 		run->counts.assessed++;
 		count_month(run, b->slots[i].logged_day,
@@ -697,11 +701,20 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 					run->flagged,
 					run->flagged_cap * sizeof(*run->flagged));
 			}
-			run->flagged[run->nflagged++] = r->flagged;
+			f = &run->flagged[run->nflagged++];
+			*f = r->flagged;
 			if (cfg->on_flagged && *cb_rc == 0)
-				*cb_rc = cfg->on_flagged(
-					cfg->on_flagged_ctx,
-					&run->flagged[run->nflagged - 1], cb_err);
+				*cb_rc = cfg->on_flagged(cfg->on_flagged_ctx, f,
+							 cb_err);
+			/* the details go with the batch (gs_scan.h) */
+			f->subjects = NULL;
+			f->first_action_id = NULL;
+			f->hits = NULL;
+			f->nhits = 0;
+			f->limit_rules = NULL;
+			f->nlimit = 0;
+			f->excerpt = NULL;
+			f->mark_start = f->mark_end = 0;
 		} else {
 			run->counts.by_status[GS_STATUS_NONE]++;
 			run->counts.suppressed_only += r->suppressed != 0;
@@ -733,6 +746,7 @@ static void merge_batch(const struct gs_scan_config *cfg, struct gs_run *run,
 	}
 	b->n = 0;
 	gs_buf_reset(&b->arena);
+	gs_arena_reset(&b->scratch);
 }
 
 static void add_unknown(void *ctx, const struct gs_action *a,
@@ -759,6 +773,7 @@ static void discard_batch(struct batch *b)
 		reset_result(r);
 	}
 	b->n = 0;
+	gs_arena_reset(&b->scratch);
 }
 
 static void fill_slot(struct batch *b, const struct gs_intel_rec *rec,
@@ -972,6 +987,7 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	pl.batches = xcalloc(pl.nbatches, sizeof(*pl.batches));
 	for (size_t i = 0; i < pl.nbatches; i++) {
 		gs_buf_init(&pl.batches[i].arena, 0);
+		gs_arena_init(&pl.batches[i].scratch);
 		pl.batches[i].slots = xcalloc(BATCH_RECORDS, sizeof(struct slot));
 		pl.batches[i].results = xcalloc(BATCH_RECORDS,
 						sizeof(struct result));
@@ -1120,6 +1136,7 @@ out:
 		for (size_t i = 0; i < pl.nbatches; i++) {
 			discard_batch(&pl.batches[i]);
 			gs_buf_release(&pl.batches[i].arena);
+			gs_arena_release(&pl.batches[i].scratch);
 			free(pl.batches[i].slots);
 			for (size_t k = 0; k < BATCH_RECORDS; k++)
 				free(pl.batches[i].results[k].rules);

@@ -160,6 +160,28 @@ void gs_arena_release(struct gs_arena *a)
 	a->bytes = 0;
 }
 
+void gs_arena_reset(struct gs_arena *a)
+{
+	struct gs_arena_chunk *keep = NULL;
+
+	while (a->chunks) {
+		struct gs_arena_chunk *c = a->chunks;
+
+		a->chunks = c->next;
+		if (!keep && c->cap == ARENA_CHUNK)
+			keep = c;
+		else
+			free(c);
+	}
+	a->bytes = 0;
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+		a->chunks = keep;
+		a->bytes = keep->cap;
+	}
+}
+
 static char *arena_take(struct gs_arena *a, size_t n, size_t align)
 {
 	struct gs_arena_chunk *c = a->chunks;

@@ -42,9 +42,10 @@ struct gs_scan_config {
 	void *on_record_ctx;
 	/* Called for every flagged record, in input order, on the thread
 	 * that called gs_scan_run, once the record is final (may be NULL):
-	 * for storing the run while it is scanned. f stays valid until
-	 * gs_run_release. A return < 0 (err filled) stops the scan with
-	 * that error. */
+	 * for storing the run while it is scanned. This is the only time
+	 * the record's details (see struct gs_flagged) can be read: the run
+	 * keeps the rest until gs_run_release. A return < 0 (err filled)
+	 * stops the scan with that error. */
 	int (*on_flagged)(void *ctx, const struct gs_flagged *f,
 			  struct gs_error *err);
 	void *on_flagged_ctx;
@@ -66,24 +67,28 @@ struct gs_scan_hit {
 };
 
 /* A flagged record. Its strings and arrays are owned by one of the run's
- * arenas (gs_run_arena). */
+ * arenas (gs_run_arena). The details marked [detail] are set only while
+ * gs_scan_run hands the record to on_flagged (then NULL/0 in run->flagged):
+ * at a million records they would be most of the scan's memory, and only
+ * the database needs them. */
 struct gs_flagged {
 	char *id;
 	long line;
 	long logged_day;
-	char *district, *unit, *grading, *priority, *subjects;
+	char *district, *unit, *grading, *priority;
+	char *subjects; /* [detail] */
 	int sla;
 	int score;
 	enum gs_status status;
 	long days;
 	long first_action_day; /* -1 when none */
-	char *first_action_id; /* NULL when none */
+	char *first_action_id; /* [detail] NULL when none */
 	char *first_action_type;
 	unsigned *rules; /* distinct active rules (language included) */
 	size_t nrules;
-	struct gs_scan_hit *hits;
+	struct gs_scan_hit *hits; /* [detail] */
 	size_t nhits;
-	unsigned *limit_rules; /* rules stopped by a limit */
+	unsigned *limit_rules; /* [detail] rules stopped by a limit */
 	size_t nlimit;
 	/* entities for repeat-intelligence chains: "vrm:AB12CDE",
 	 * "phone:07700900123", "place:bridge street takeaway", "subject:S-1" */
@@ -95,8 +100,9 @@ struct gs_flagged {
 	size_t naction_ids;
 	char **text_refs;
 	size_t ntext_refs;
-	/* a short excerpt around the first active hit, for exception reports
-	 * (NULL when none); the hit is excerpt[mark_start..mark_end) */
+	/* [detail] a short excerpt around the first active hit, for
+	 * exception reports (NULL when none); the hit is
+	 * excerpt[mark_start..mark_end) */
 	char *excerpt;
 	size_t mark_start, mark_end;
 };

@@ -66,6 +66,9 @@ struct gs_arena {
 };
 void gs_arena_init(struct gs_arena *a);
 void gs_arena_release(struct gs_arena *a);
+/* Frees everything taken, keeping one chunk for reuse (a per-batch
+ * scratch arena). */
+void gs_arena_reset(struct gs_arena *a);
 /* NUL-terminated copy of s[0..n), owned by the arena. */
 char *gs_arena_strndup(struct gs_arena *a, const char *s, size_t n);
 /* size bytes, 8-byte aligned, zeroed, owned by the arena. */

@@ -1,6 +1,7 @@
 /* test_util.c - SHA-256 (portable and SHA-NI paths) against FIPS 180-4
  * vectors, UTF-8 validation, the string map and bounded buffers. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "gs_util.h"
@@ -93,4 +94,44 @@ Test(util, bounded_buffer_refuses_past_its_cap)
 	cr_expect_eq(b.len, 8);
 	cr_expect_str_eq(b.data, "12345678");
 	gs_buf_release(&b);
+}
+
+/* A scratch arena reset after each batch: it keeps one chunk, so a steady
+ * stream of batches holds one chunk, not one per batch; what was taken
+ * before the reset is reused, big one-off allocations are given back, and
+ * everything taken after a reset is intact and aligned. */
+Test(util, arena_reset_keeps_one_chunk_and_reuses_it)
+{
+	struct gs_arena a;
+	char *first, *again, *big;
+	size_t one;
+
+	gs_arena_init(&a);
+	first = gs_arena_strndup(&a, "abc", 3);
+	one = a.bytes;
+	cr_assert_gt(one, 0);
+	for (int i = 0; i < 3000; i++) /* several chunks */
+		gs_arena_alloc(&a, 1000);
+	big = gs_arena_alloc(&a, 4u << 20); /* a one-off */
+	big[(4u << 20) - 1] = 'x';
+	cr_assert_gt(a.bytes, 8 * one);
+	gs_arena_reset(&a);
+	cr_expect_eq(a.bytes, one);
+	again = gs_arena_strndup(&a, "xyz", 3);
+	cr_expect_str_eq(again, "xyz");
+	for (int i = 0; i < 5; i++) {
+		long *p = gs_arena_alloc(&a, sizeof(long) * 3);
+
+		cr_expect_eq((uintptr_t)p % 8, 0);
+		cr_expect_eq(p[0] | p[1] | p[2], 0);
+	}
+	(void)first;
+	gs_arena_reset(&a);
+	gs_arena_reset(&a); /* twice, and on an arena with nothing taken */
+	cr_expect_eq(a.bytes, one);
+	gs_arena_release(&a);
+	cr_expect_eq(a.bytes, 0);
+	gs_arena_reset(&a);
+	cr_expect_eq(a.bytes, 0);
+	gs_arena_release(&a);
 }
