@@ -48,10 +48,6 @@ static const char explain_usage[] =
 	"exit: 0 explained, 2 usage, 3 input error or ID not found,\n"
 	"      4 the pack does not load, 5 cannot write\n";
 
-static const char *const cue_type_names[GS_CUE_NTYPES] = {
-	"negated", "hypothetical", "historical", "other_person", "uncertain",
-};
-
 static const char *const state_names[] = {"active", "suppressed", "excluded"};
 
 enum { O_TEXT = 256, O_INTEL, O_ID, O_ACTIONS, O_RULES, O_PROFILE, O_JSON,
@@ -314,7 +310,7 @@ static void print_hit(const struct explain *x, const struct gs_hit *h)
 							   (size_t)h->cue);
 
 		printf("    suppressed by cue %s (%s) \"%.*s\" at [%zu,%zu)\n",
-		       c->id, cue_type_names[c->type],
+		       c->id, gs_cue_type_name(c->type),
 		       (int)(h->cue_end - h->cue_start), t->ptr + h->cue_start,
 		       h->cue_start, h->cue_end);
 	} else if (h->state == GS_HIT_EXCLUDED) {
@@ -447,7 +443,7 @@ static json_t *hit_json(const struct explain *x, const struct gs_hit *h)
 
 		json_object_set_new(cj, "id", json_string(c->id));
 		json_object_set_new(cj, "type",
-				    json_string(cue_type_names[c->type]));
+				    json_string(gs_cue_type_name(c->type)));
 		json_object_set_new(cj, "start",
 				    json_integer((json_int_t)h->cue_start));
 		json_object_set_new(cj, "end",

@@ -537,16 +537,14 @@ static json_t *rule_json(const struct gs_rules *pack, size_t i)
 {
 	const struct gs_rule *r = &pack->rules[i];
 	const struct gs_rule_info *ri = &r->info;
-	static const char *const types[] = {"negated", "hypothetical",
-					    "historical", "other_person",
-					    "uncertain"};
 	json_t *o = json_object(), *accepts = json_array(), *tests;
 	json_t *all = json_array(), *excl = json_array();
 	size_t k;
 
 	for (k = 0; k < GS_CUE_NTYPES; k++)
 		if (ri->accepts & (1u << k))
-			json_array_append_new(accepts, json_string(types[k]));
+			json_array_append_new(
+				accepts, json_string(gs_cue_type_name(k)));
 	for (k = 0; k < r->nall; k++)
 		json_array_append_new(all, json_string(r->all[k].src));
 	for (k = 0; k < r->nexclude; k++)
@@ -586,11 +584,6 @@ static json_t *rule_json(const struct gs_rules *pack, size_t i)
 
 static int export_json(const struct gs_rules *pack)
 {
-	static const char *const types[] = {"negated", "hypothetical",
-					    "historical", "other_person",
-					    "uncertain", "any"};
-	static const char *const dirs[] = {"forward", "backward", "both",
-					   "terminate", "pseudo"};
 	json_t *root = json_object(), *rules = json_array();
 	json_t *cues = json_array(), *ovrs = json_array();
 	size_t i;
@@ -604,8 +597,8 @@ static int export_json(const struct gs_rules *pack)
 		json_array_append_new(
 			cues, json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "id",
 					c->id, "pattern", c->pattern, "type",
-					types[c->type], "direction",
-					dirs[c->dir], "scope", c->scope,
+					gs_cue_type_name(c->type), "direction",
+					gs_cue_dir_name(c->dir), "scope", c->scope,
 					"file", c->file, "line",
 					(json_int_t)pack->cues[i].pat.line));
 	}

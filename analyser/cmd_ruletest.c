@@ -33,10 +33,6 @@ enum expect { EXPECT_MATCH, EXPECT_NO_MATCH, EXPECT_SUPPRESSED };
 
 static const char *const expect_names[] = {"match", "no_match", "suppressed"};
 
-static const char *const cue_type_names[GS_CUE_NTYPES] = {
-	"negated", "hypothetical", "historical", "other_person", "uncertain",
-};
-
 struct ruletest {
 	const struct gs_rules *rules;
 	struct gs_matcher *m;
@@ -67,7 +63,7 @@ static void print_hits(const struct ruletest *t, unsigned r, const char *text)
 								   (size_t)h->cue);
 
 			printf(" suppressed by cue %s (%s) \"%.*s\" at [%zu,%zu)\n",
-			       c->id, cue_type_names[c->type],
+			       c->id, gs_cue_type_name(c->type),
 			       (int)(h->cue_end - h->cue_start),
 			       text + h->cue_start, h->cue_start, h->cue_end);
 		}

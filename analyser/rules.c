@@ -46,6 +46,21 @@ static const char *const cue_types[] = {"negated", "hypothetical",
 static const char *const cue_dirs[] = {"forward", "backward", "both",
 				       "terminate", "pseudo", NULL};
 
+_Static_assert(sizeof(cue_types) / sizeof(*cue_types) == GS_CUE_NTYPES + 1,
+	       "a name for every cue type");
+_Static_assert(sizeof(cue_dirs) / sizeof(*cue_dirs) == GS_DIR_PSEUDO + 2,
+	       "a name for every cue direction");
+
+const char *gs_cue_type_name(enum gs_cue_type t)
+{
+	return cue_types[t];
+}
+
+const char *gs_cue_dir_name(enum gs_cue_dir d)
+{
+	return cue_dirs[d];
+}
+
 static const char *const top_keys[] = {"pack", "rules", "context",
 				       "description", NULL};
 static const char *const pack_keys[] = {"name", "version", "description",

@@ -32,6 +32,11 @@ enum gs_cue_dir {
 	GS_DIR_PSEUDO
 };
 
+/* The names rule files use for cue types and directions: "negated",
+ * "forward", ... (NULL-free: t and d must be in range). */
+const char *gs_cue_type_name(enum gs_cue_type t);
+const char *gs_cue_dir_name(enum gs_cue_dir d);
+
 /* Read-only view of one rule. Strings owned by the pack. */
 struct gs_rule_info {
 	const char *id;

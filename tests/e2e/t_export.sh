@@ -24,4 +24,27 @@ if command -v rg >/dev/null; then
 else
 	echo "ripgrep missing: the rg comparison skipped"
 fi
+# --json names every cue's type and direction, and every rule's accepted
+# cue types, as the rule files spell them
+$GAPSCAN rules export --json > "$TMP/pack.json" || fail "export --json"
+python3 - "$TMP/pack.json" <<'PY' || fail "export --json disagrees with the rule files"
+import glob, json, sys
+out = json.load(open(sys.argv[1]))
+cues, accepts = {}, {}
+for f in glob.glob("rules/*.json"):
+    d = json.load(open(f))
+    for c in d.get("context", []):
+        cues[c["id"]] = (c["type"], c["direction"], c["scope"])
+    for r in d.get("rules", []):
+        ctx = r.get("context", True)
+        accepts[r["id"]] = sorted(ctx) if isinstance(ctx, list) else (
+            [] if ctx else sorted(["negated", "hypothetical", "historical",
+                                   "other_person", "uncertain"]))
+got = {c["id"]: (c["type"], c["direction"], c["scope"]) for c in out["context"]}
+assert got == cues, (set(got.items()) ^ set(cues.items()))
+assert len({t for t, _, _ in got.values()}) >= 3 and len({d for _, d, _ in got.values()}) >= 3
+ga = {r["id"]: sorted(r["accepts"]) for r in out["rules"]}
+assert ga == accepts, [k for k in ga if ga[k] != accepts.get(k)]
+assert any(ga.values())
+PY
 echo ok
