@@ -61,7 +61,6 @@ enum batch_state { B_FREE, B_FILLED, B_MATCHING, B_DONE };
 
 struct batch {
 	enum batch_state state;
-	unsigned long seq;
 	struct gs_buf arena;
 	/* a flagged record's details (hits, excerpt, ...): only the store
 	 * reads them, during merge, so they live as long as the batch */
@@ -1084,7 +1083,7 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 		}
 		pthread_mutex_lock(&pl.lock);
 		if (b->n) {
-			b->seq = pl.next_fill++;
+			pl.next_fill++;
 			b->state = B_FILLED;
 			pthread_cond_broadcast(&pl.cond);
 		}
