@@ -471,6 +471,11 @@ void gs_report_suppress(struct gs_report *r, long n)
 	r->min_cell = n;
 	free_exceptions(r);
 	free_chains(r);
+	/* nothing is listed, so nothing was left out of a list; and how many
+	 * records carry a restricted handling code is a record-level count
+	 * that no line of the suppression covers */
+	r->withheld = 0;
+	r->isolated_withheld = 0;
 	fold_lang(r);
 	suppress_head(r->head_prev, n);
 	/* suppression only ever adds hidden cells: repeat until the shared

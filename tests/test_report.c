@@ -797,7 +797,7 @@ Test(model, public_chains_by_type_only)
 	struct gs_report r;
 	struct gs_error err;
 	struct gs_store *s = chain_fixture();
-	static const char *const formats[] = {"html", "json", "md"};
+	static const char *const formats[] = {"html", "csv", "json", "md"};
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
@@ -806,13 +806,23 @@ Test(model, public_chains_by_type_only)
 	cr_expect_eq(r.nisolated, 0);
 	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].sup, 1); /* 2 < 5 */
 	cr_expect_eq(r.isolated_pairs.sup, 1);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(formats) / sizeof(*formats); i++) {
 		char *out = render(&r, formats[i], 0);
 
 		cr_expect_null(strstr(out, "AB12CDE"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "07700900123"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "C-1"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-2"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-3"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "C-4"), "%s", formats[i]);
+		/* nor how many restricted records went unlisted: 1 here, a
+		 * record-level count that no suppression covers */
+		cr_expect_null(strstr(out, "restricted not listed"), "%s",
+			       formats[i]);
+		cr_expect_null(strstr(out, "restricted record"), "%s",
+			       formats[i]);
+		cr_expect_null(strstr(out, "\"restricted\": 1"), "%s",
+			       formats[i]);
 		free(out);
 	}
 	{
