@@ -175,26 +175,30 @@ void gs_report_suppress_lines(struct gs_cell *const *cells,
 	}
 }
 
-void gs_report_suppress_grid(struct gs_cell *cells, size_t rows, size_t cols,
-			     long n)
+/* The grid rule on rows that need not be contiguous: row i is rows[i][0 ..
+ * cols). Every row and every column is a line. The one implementation
+ * behind every table of the report (and gs_report_suppress_grid). */
+static void suppress_rows(struct gs_cell *const *rows, size_t nrows,
+			  size_t cols, long n)
 {
-	size_t ncells = rows * cols;
+	size_t ncells = nrows * cols;
 	struct gs_cell **ptr = xcalloc(ncells + 1, sizeof(*ptr));
 	size_t *lines = xcalloc(2 * ncells + 1, sizeof(*lines));
-	size_t *starts = xcalloc(rows + cols + 1, sizeof(*starts));
+	size_t *starts = xcalloc(nrows + cols + 1, sizeof(*starts));
 	size_t k = 0;
 	size_t l = 0;
 
-	for (size_t i = 0; i < ncells; i++)
-		ptr[i] = &cells[i];
-	for (size_t r = 0; r < rows; r++) {
+	for (size_t r = 0; r < nrows; r++)
+		for (size_t c = 0; c < cols; c++)
+			ptr[r * cols + c] = &rows[r][c];
+	for (size_t r = 0; r < nrows; r++) {
 		starts[l++] = k;
 		for (size_t c = 0; c < cols; c++)
 			lines[k++] = r * cols + c;
 	}
 	for (size_t c = 0; c < cols; c++) {
 		starts[l++] = k;
-		for (size_t r = 0; r < rows; r++)
+		for (size_t r = 0; r < nrows; r++)
 			lines[k++] = r * cols + c;
 	}
 	starts[l] = k;
@@ -204,30 +208,44 @@ void gs_report_suppress_grid(struct gs_cell *cells, size_t rows, size_t cols,
 	free(starts);
 }
 
-/* A table as a grid (rows then the total row), suppressed, copied back. */
+void gs_report_suppress_grid(struct gs_cell *cells, size_t rows, size_t cols,
+			     long n)
+{
+	struct gs_cell **row = xcalloc(rows + 1, sizeof(*row));
+
+	for (size_t r = 0; r < rows; r++)
+		row[r] = &cells[r * cols];
+	suppress_rows(row, rows, cols, n);
+	free(row);
+}
+
+/* A median over fewer than n records, or over a hidden count, says too
+ * much. */
+static void no_small_median(double *median, const struct gs_cell *actioned,
+			    const struct gs_cell *late, long n)
+{
+	if (actioned->sup || late->sup || actioned->v + late->v < n)
+		*median = -1;
+}
+
+/* A table (rows then the total row) from column first_col on. */
 static void suppress_table(struct gs_report_table *t, size_t first_col,
 			   long n)
 {
-	size_t cols = GS_NCOLS - first_col;
 	size_t rows = t->n + 1;
-	struct gs_cell *g = xcalloc(rows * cols + 1, sizeof(*g));
+	struct gs_cell **row = xcalloc(rows, sizeof(*row));
 
+	for (size_t r = 0; r < rows; r++)
+		row[r] = r < t->n ? &t->rows[r].c[first_col]
+				  : &t->total.c[first_col];
+	suppress_rows(row, rows, GS_NCOLS - first_col, n);
+	free(row);
 	for (size_t r = 0; r < rows; r++) {
-		struct gs_report_row *row = r < t->n ? &t->rows[r] : &t->total;
+		struct gs_report_row *w = r < t->n ? &t->rows[r] : &t->total;
 
-		memcpy(&g[r * cols], &row->c[first_col], cols * sizeof(*g));
+		no_small_median(&w->median_days, &w->c[GS_COL_ACTIONED],
+				&w->c[GS_COL_LATE], n);
 	}
-	gs_report_suppress_grid(g, rows, cols, n);
-	for (size_t r = 0; r < rows; r++) {
-		struct gs_report_row *row = r < t->n ? &t->rows[r] : &t->total;
-
-		memcpy(&row->c[first_col], &g[r * cols], cols * sizeof(*g));
-		/* a median over fewer than n records says too much */
-		if (row->c[GS_COL_ACTIONED].sup || row->c[GS_COL_LATE].sup ||
-		    row->c[GS_COL_ACTIONED].v + row->c[GS_COL_LATE].v < n)
-			row->median_days = -1;
-	}
-	free(g);
 }
 
 static void suppress_funnel(struct gs_cell *f, long n)
@@ -265,22 +283,12 @@ static void suppress_head(struct gs_cell *h, long n)
 static void suppress_lang(struct gs_report *r, long n)
 {
 	size_t rows = r->nlang + 1;
-	struct gs_cell *g = xcalloc(rows * GS_NLANG + 1, sizeof(*g));
+	struct gs_cell **row = xcalloc(rows, sizeof(*row));
 
-	for (size_t i = 0; i < rows; i++) {
-		struct gs_report_lang_row *l =
-			i < r->nlang ? &r->lang[i] : &r->lang_total;
-
-		memcpy(&g[i * GS_NLANG], l->c, sizeof(l->c));
-	}
-	gs_report_suppress_grid(g, rows, GS_NLANG, n);
-	for (size_t i = 0; i < rows; i++) {
-		struct gs_report_lang_row *l =
-			i < r->nlang ? &r->lang[i] : &r->lang_total;
-
-		memcpy(l->c, &g[i * GS_NLANG], sizeof(l->c));
-	}
-	free(g);
+	for (size_t i = 0; i < rows; i++)
+		row[i] = i < r->nlang ? r->lang[i].c : r->lang_total.c;
+	suppress_rows(row, rows, GS_NLANG, n);
+	free(row);
 }
 
 /* Units are below district: fold language rows into one per district. */
@@ -367,33 +375,23 @@ static void free_chain_kinds(struct gs_report *r)
 	r->chain_total.entity_type = NULL;
 }
 
-/* Chains by entity type as a grid (types, then the total row). */
+/* Chains by entity type as a grid (types, then the total row); the
+ * isolated entries, records and pairs, as one line. */
 static void suppress_chains(struct gs_report *r, long n)
 {
+	static const size_t iso_lines[] = {0, 1};
+	static const size_t iso_starts[] = {0, 2};
 	size_t rows = r->nchain_kinds + 1;
-	struct gs_cell *g = xcalloc(rows * GS_NCHAIN, sizeof(*g));
+	struct gs_cell **row = xcalloc(rows, sizeof(*row));
+	struct gs_cell *iso[2] = {&r->isolated_records, &r->isolated_pairs};
 
-	for (size_t i = 0; i < rows; i++) {
-		struct gs_report_chain_kind *k = i < r->nchain_kinds
-							 ? &r->chain_kinds[i]
-							 : &r->chain_total;
-
-		memcpy(&g[i * GS_NCHAIN], k->c, sizeof(k->c));
-	}
-	gs_report_suppress_grid(g, rows, GS_NCHAIN, n);
-	for (size_t i = 0; i < rows; i++) {
-		struct gs_report_chain_kind *k = i < r->nchain_kinds
-							 ? &r->chain_kinds[i]
-							 : &r->chain_total;
-
-		memcpy(k->c, &g[i * GS_NCHAIN], sizeof(k->c));
-	}
-	free(g);
-	/* pairs are half the records or more: hide both or neither */
-	r->isolated_records.sup = primary(&r->isolated_records, n);
-	r->isolated_pairs.sup = primary(&r->isolated_pairs, n);
-	r->isolated_records.sup |= r->isolated_pairs.sup;
-	r->isolated_pairs.sup |= r->isolated_records.sup;
+	for (size_t i = 0; i < rows; i++)
+		row[i] = i < r->nchain_kinds ? r->chain_kinds[i].c
+					     : r->chain_total.c;
+	suppress_rows(row, rows, GS_NCHAIN, n);
+	free(row);
+	/* with pairs 0 exactly when records are 0, hidden together */
+	gs_report_suppress_lines(iso, iso_lines, iso_starts, 1, n);
 }
 
 /* OR-s the hidden flag of cells that show the same number in several
@@ -465,13 +463,6 @@ static void suppress_ageing(struct gs_cell *a, long n)
 	gs_report_suppress_lines(ptr, lines, starts, 1, n);
 }
 
-static void no_small_median(double *median, const struct gs_cell *actioned,
-			    const struct gs_cell *late, long n)
-{
-	if (actioned->sup || late->sup || actioned->v + late->v < n)
-		*median = -1;
-}
-
 void gs_report_suppress(struct gs_report *r, long n)
 {
 	int rounds = 0;
@@ -480,6 +471,11 @@ void gs_report_suppress(struct gs_report *r, long n)
 	r->min_cell = n;
 	free_exceptions(r);
 	free_chains(r);
+	/* nothing is listed, so nothing was left out of a list; and how many
+	 * records carry a restricted handling code is a record-level count
+	 * that no line of the suppression covers */
+	r->withheld = 0;
+	r->isolated_withheld = 0;
 	fold_lang(r);
 	suppress_head(r->head_prev, n);
 	/* suppression only ever adds hidden cells: repeat until the shared

@@ -90,6 +90,28 @@ static void long_table(const struct gs_report *r, FILE *fp,
 	}
 }
 
+/* Repeat intelligence where the other formats show it, after the
+ * headline: chains by entity type (the chains themselves never), then the
+ * isolated entries. */
+static void long_chains(const struct gs_report *r, FILE *fp)
+{
+	static const char *const cols[GS_NCHAIN] = {"chains", "records",
+						    "gaps"};
+
+	for (size_t i = 0; i <= r->nchain_kinds; i++) {
+		const struct gs_report_chain_kind *k =
+			i < r->nchain_kinds ? &r->chain_kinds[i]
+					    : &r->chain_total;
+
+		for (int c = 0; c < GS_NCHAIN; c++)
+			long_cell(r, fp, "chain",
+				  gs_report_entity_label(k->entity_type),
+				  cols[c], &k->c[c]);
+	}
+	long_cell(r, fp, "isolated", "All", "records", &r->isolated_records);
+	long_cell(r, fp, "isolated", "All", "pairs", &r->isolated_pairs);
+}
+
 static void long_rows(const struct gs_report *r, FILE *fp)
 {
 	static const char *const lang_cols[GS_NLANG] = {"records",
@@ -103,6 +125,7 @@ static void long_rows(const struct gs_report *r, FILE *fp)
 		for (int h = 0; h < GS_NHEAD; h++)
 			long_cell(r, fp, "headline", "previous run",
 				  gs_report_head_name(h), &r->head_prev[h]);
+	long_chains(r, fp);
 	for (int s = 0; s < GS_NSTAGES; s++)
 		long_cell(r, fp, "funnel", gs_report_stage_name(s), "records",
 			  &r->funnel[s]);

@@ -262,7 +262,9 @@ static json_t *isolated(const struct gs_report *r)
 	json_object_set_new(o, "record_count", count(r, &r->isolated_records));
 	json_object_set_new(o, "records", ids);
 	json_object_set_new(o, "restricted",
-			    json_integer((json_int_t)r->isolated_withheld));
+			    r->public ? json_null()
+				      : json_integer(
+						(json_int_t)r->isolated_withheld));
 	return o;
 }
 

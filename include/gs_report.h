@@ -210,11 +210,12 @@ int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 void gs_report_release(struct gs_report *r);
 
 /* Makes r publishable: drops the exception list, the chains (keeping the
- * counts by entity type) and the isolated list, folds units
- * into districts, hides counts 1..n-1 (primary) and, in every row and
- * column of every table left with exactly one hidden cell, the smallest
- * other non-zero cell (secondary), until no line has exactly one. Headline
- * changes against the previous run are hidden with either side. */
+ * counts by entity type) and the isolated list, zeroes the counts of
+ * restricted records left out of them (withheld, isolated_withheld), folds
+ * units into districts, hides counts 1..n-1 (primary) and, in every row
+ * and column of every table left with exactly one hidden cell, the
+ * smallest other non-zero cell (secondary), until no line has exactly one.
+ * Headline changes against the previous run are hidden with either side. */
 void gs_report_suppress(struct gs_report *r, long n);
 
 /*

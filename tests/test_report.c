@@ -797,7 +797,7 @@ Test(model, public_chains_by_type_only)
 	struct gs_report r;
 	struct gs_error err;
 	struct gs_store *s = chain_fixture();
-	static const char *const formats[] = {"html", "json", "md"};
+	static const char *const formats[] = {"html", "csv", "json", "md"};
 
 	gs_error_clear(&err);
 	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
@@ -806,13 +806,23 @@ Test(model, public_chains_by_type_only)
 	cr_expect_eq(r.nisolated, 0);
 	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].sup, 1); /* 2 < 5 */
 	cr_expect_eq(r.isolated_pairs.sup, 1);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(formats) / sizeof(*formats); i++) {
 		char *out = render(&r, formats[i], 0);
 
 		cr_expect_null(strstr(out, "AB12CDE"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "07700900123"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "C-1"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-2"), "%s", formats[i]);
+		cr_expect_null(strstr(out, "C-3"), "%s", formats[i]);
 		cr_expect_null(strstr(out, "C-4"), "%s", formats[i]);
+		/* nor how many restricted records went unlisted: 1 here, a
+		 * record-level count that no suppression covers */
+		cr_expect_null(strstr(out, "restricted not listed"), "%s",
+			       formats[i]);
+		cr_expect_null(strstr(out, "restricted record"), "%s",
+			       formats[i]);
+		cr_expect_null(strstr(out, "\"restricted\": 1"), "%s",
+			       formats[i]);
 		free(out);
 	}
 	{
@@ -822,6 +832,86 @@ Test(model, public_chains_by_type_only)
 					       "<td class=\"n\"><span class=\"sup\""));
 		free(out);
 	}
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+/* A count below N shows as "<N" wherever it is, in every format: vehicle
+ * chains is 1 in the fixture. */
+struct shown_case {
+	const char *format;
+	const char *want;
+};
+
+static const struct shown_case hidden_chain_count[] = {
+	{"csv", "chain,vehicle,chains,<5\r\n"},
+	{"json", "\"entity_type\": \"vrm\",\n        \"chains\": \"<5\","},
+	{"md", "| vehicle | &lt;5 |"},
+	{"html", "<th scope=\"row\">vehicle</th><td class=\"n\"><span "
+		 "class=\"sup\" title=\"fewer than 5\">&lt;5</span>"},
+};
+
+Test(model, public_small_chain_count_hidden)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	gs_report_suppress(&r, 5);
+	for (size_t i = 0; i < sizeof(hidden_chain_count) /
+				       sizeof(*hidden_chain_count);
+	     i++) {
+		const struct shown_case *c = &hidden_chain_count[i];
+		char *out = render(&r, c->format, 0);
+
+		cr_expect_not_null(strstr(out, c->want), "%s:\n%s", c->format,
+				   out);
+		free(out);
+	}
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+/* The public CSV carries the chain figures the other formats show, in the
+ * report's order (after the headline), suppressed like them. With N = 2:
+ * phone 1 chain, 2 records, 1 gap; vehicle 1 chain, 3 records, 2 gaps
+ * (hidden: the only other cell of a row with one hidden); all 2 chains, 4
+ * records, 2 gaps; isolated 2 records in 1 pair (both hidden). */
+Test(model, public_csv_has_chain_counts)
+{
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+	static const char want[] = "\r\nchain,phone,chains,<2\r\n"
+				   "chain,phone,records,2\r\n"
+				   "chain,phone,gaps,<2\r\n"
+				   "chain,vehicle,chains,<2\r\n"
+				   "chain,vehicle,records,3\r\n"
+				   "chain,vehicle,gaps,<2\r\n"
+				   "chain,All,chains,2\r\n"
+				   "chain,All,records,4\r\n"
+				   "chain,All,gaps,2\r\n"
+				   "isolated,All,records,<2\r\n"
+				   "isolated,All,pairs,<2\r\n"
+				   "funnel,";
+	char *out;
+	const char *chain, *funnel;
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	gs_report_suppress(&r, 2);
+	out = render(&r, "csv", 0);
+	chain = strstr(out, "\r\nchain,");
+	funnel = strstr(out, "\r\nfunnel,");
+	cr_assert_not_null(chain, "%s", out);
+	cr_expect_eq(strncmp(chain, want, strlen(want)), 0, "%s", out);
+	cr_expect(funnel && chain < funnel, "%s", out);
+	cr_expect_not_null(strstr(out, "headline,this run,indeterminate,0\r\n"
+				       "chain,phone"),
+			   "%s", out);
+	free(out);
 	gs_report_release(&r);
 	gs_store_free(s);
 }
