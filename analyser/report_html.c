@@ -18,7 +18,10 @@ static void cell(FILE *fp, const struct gs_report *r, const struct gs_cell *c)
 	char buf[32];
 
 	if (c->sup)
-		fprintf(fp, "<span class=\"sup\" title=\"fewer than %ld\">&lt;%ld</span>",
+		fprintf(fp,
+			"<span class=\"sup\" title=\"hidden: fewer than %ld, "
+			"or hidden so that such a count cannot be worked "
+			"out\">&lt;%ld</span>",
 			r->min_cell, r->min_cell);
 	else
 		fputs(gs_report_cell_text(r, c, buf, sizeof buf), fp);
@@ -901,10 +904,12 @@ static void provenance(FILE *fp, const struct gs_report *r)
 		fprintf(fp, "<dt>Compared with</dt><dd>run %lld, as of %s</dd>\n",
 			r->prev->id, r->prev->as_of);
 	if (r->public)
-		fprintf(fp, "<dt>Disclosure control</dt><dd>counts from 1 to %ld "
-			    "shown as &lt;%ld, with secondary suppression; no "
-			    "record-level rows</dd>\n",
-			r->min_cell - 1, r->min_cell);
+		fprintf(fp, "<dt>Disclosure control</dt><dd>&lt;%ld marks a "
+			    "hidden cell: a count from 1 to %ld, or a larger "
+			    "one hidden so that those cannot be worked out "
+			    "(secondary suppression); no record-level "
+			    "rows</dd>\n",
+			r->min_cell, r->min_cell - 1);
 	fputs("</dl>\n</section>\n", fp);
 }
 
@@ -953,10 +958,11 @@ static int write_html(const struct gs_report *r,
 		fprintf(fp,
 			"<p class=\"public\"><b>Published version.</b> No "
 			"record-level information, no excerpts and no units "
-			"below district. Counts from 1 to %ld are shown as "
-			"&lt;%ld, and further cells are hidden so that no "
-			"hidden count can be worked out from the totals.</p>\n",
-			r->min_cell - 1, r->min_cell);
+			"below district. &lt;%ld marks a hidden cell: a count "
+			"from 1 to %ld, or a larger one hidden too so that no "
+			"hidden count can be worked out from the "
+			"totals.</p>\n",
+			r->min_cell, r->min_cell - 1);
 	headline(fp, r);
 	chains(fp, r);
 	funnel(fp, r);

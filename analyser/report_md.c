@@ -332,9 +332,10 @@ static int write_md(const struct gs_report *r,
 	mds(fp, run->rules_hash ? run->rules_hash : "");
 	fputs(".\n\n", fp);
 	if (r->public)
-		fprintf(fp, "Counts from 1 to %ld are shown as &lt;%ld, with "
-			    "secondary suppression.\n\n",
-			r->min_cell - 1, r->min_cell);
+		fprintf(fp, "&lt;%ld marks a hidden cell: a count from 1 to "
+			    "%ld, or a larger one hidden too so that no hidden "
+			    "count can be worked out from the totals.\n\n",
+			r->min_cell, r->min_cell - 1);
 	headline(fp, r);
 	chains(fp, r);
 	funnel(fp, r);

@@ -848,7 +848,8 @@ static const struct shown_case hidden_chain_count[] = {
 	{"json", "\"entity_type\": \"vrm\",\n        \"chains\": \"<5\","},
 	{"md", "| vehicle | &lt;5 |"},
 	{"html", "<th scope=\"row\">vehicle</th><td class=\"n\"><span "
-		 "class=\"sup\" title=\"fewer than 5\">&lt;5</span>"},
+		 "class=\"sup\" title=\"hidden: fewer than 5, or hidden so that "
+		 "such a count cannot be worked out\">&lt;5</span>"},
 };
 
 Test(model, public_small_chain_count_hidden)
@@ -868,6 +869,35 @@ Test(model, public_small_chain_count_hidden)
 
 		cr_expect_not_null(strstr(out, c->want), "%s:\n%s", c->format,
 				   out);
+		free(out);
+	}
+	gs_report_release(&r);
+	gs_store_free(s);
+}
+
+/* A cell hidden by secondary suppression is N or more yet shows as "<N"
+ * (a mark of its own would tell it apart), so the legend of every
+ * human-readable format must not say "<N" means fewer than N. */
+Test(model, public_legend_says_hidden_cells_may_be_larger)
+{
+	static const char *const formats[] = {"html", "md"};
+	struct gs_report r;
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
+	gs_report_suppress(&r, 5);
+	for (size_t i = 0; i < 2; i++) {
+		char *out = render(&r, formats[i], 0);
+
+		cr_expect_not_null(strstr(out, "&lt;5 marks a hidden cell: a "
+					       "count from 1 to 4, or a larger "
+					       "one hidden"),
+				   "%s", formats[i]);
+		cr_expect_null(strstr(out, "title=\"fewer than"), "%s",
+			       formats[i]);
+		cr_expect_null(strstr(out, "are shown as"), "%s", formats[i]);
 		free(out);
 	}
 	gs_report_release(&r);
