@@ -298,7 +298,7 @@ static void on_record(void *ctx, const char *id, enum gs_status status,
 }
 
 static void print_summary(const struct gs_run *run,
-			  const struct gs_rules *rules)
+			  const struct gs_rules *rules, int links)
 {
 	const struct gs_scan_counts *c = &run->counts;
 	double mb = (double)c->intel_bytes / 1e6;
@@ -318,15 +318,23 @@ static void print_summary(const struct gs_run *run,
 		"actions read       %lu\n"
 		"  rejected         %lu\n"
 		"  unknown intel id %lu\n"
-		"  before the log   %lu\n"
-		"chains             %zu (found among %zu flagged in %.1f ms)\n"
-		"isolated pairs     %zu\n",
+		"  before the log   %lu\n",
 		c->records_read, c->rejected, c->assessed, c->flagged,
 		c->by_status[GS_STATUS_ACTIONED], c->by_status[GS_STATUS_LATE],
 		c->by_status[GS_STATUS_OPEN], c->by_status[GS_STATUS_GAP],
 		c->by_status[GS_STATUS_INDETERMINATE], c->suppressed_only,
 		c->language, c->actions_read, c->actions_rejected,
-		c->actions_unknown_intel, c->actions_before_log,
+		c->actions_unknown_intel, c->actions_before_log);
+	if (links)
+		fprintf(stderr,
+			"links read         %lu\n"
+			"  rejected         %lu\n"
+			"  unknown intel id %lu\n",
+			c->links_read, c->links_rejected,
+			c->links_unknown_intel);
+	fprintf(stderr,
+		"chains             %zu (found among %zu flagged in %.1f ms)\n"
+		"isolated pairs     %zu\n",
 		run->chains.nchains, run->nflagged, run->chains_seconds * 1e3,
 		run->chains.isolated_pairs);
 	for (size_t i = 0; i < run->nrejects && i < 10; i++)
@@ -491,7 +499,7 @@ int gs_cmd_scan(int argc, char **argv)
 	if ((rc = write_exceptions(o.out, &run, rules, &err)) < 0)
 		goto fail;
 	if (!o.quiet)
-		print_summary(&run, rules);
+		print_summary(&run, rules, o.links != NULL);
 	if (o.timings)
 		print_timings(&run, rules);
 	goto out;

@@ -116,19 +116,14 @@ static void idset_grow(struct idset *s)
 	s->cap = ncap;
 }
 
-/* Inserts key seen on line. Returns 0 when new, the line it was first seen
- * on when present, or -1 when the set is full (4 GiB of ids). */
-static long idset_add(struct idset *s, const char *key, size_t n, long line)
+/* Finds key: returns its slot and *line the line it was first seen on, or
+ * the empty slot where it would go and *line 0. The set must have slots. */
+static size_t idset_probe(const struct idset *s, const char *key, size_t n,
+			  uint64_t tag, long *line)
 {
-	uint32_t l32 = (uint32_t)line, n32 = (uint32_t)n;
-	uint64_t h, tag;
-	size_t j;
+	size_t j = (size_t)(tag >> 32) & (s->cap - 1); /* see grow */
 
-	if (2 * (s->count + 1) > s->cap) /* at most half full */
-		idset_grow(s);
-	h = gs_hash64(key, n);
-	tag = h >> 32 << 32;
-	j = (size_t)(h >> 32) & (s->cap - 1); /* from the tag: see grow */
+	*line = 0;
 	while (s->slots[j] != 0) {
 		uint32_t eline, elen;
 		const char *ekey;
@@ -136,11 +131,31 @@ static long idset_add(struct idset *s, const char *key, size_t n, long line)
 		if ((s->slots[j] & 0xffffffff00000000ULL) == tag) {
 			entry_at(s, (uint32_t)s->slots[j] - 1, &eline, &elen,
 				 &ekey);
-			if (elen == n && memcmp(ekey, key, n) == 0)
-				return (long)eline;
+			if (elen == n && memcmp(ekey, key, n) == 0) {
+				*line = (long)eline;
+				return j;
+			}
 		}
 		j = (j + 1) & (s->cap - 1);
 	}
+	return j;
+}
+
+/* Inserts key seen on line. Returns 0 when new, the line it was first seen
+ * on when present, or -1 when the set is full (4 GiB of ids). */
+static long idset_add(struct idset *s, const char *key, size_t n, long line)
+{
+	uint32_t l32 = (uint32_t)line, n32 = (uint32_t)n;
+	uint64_t tag;
+	size_t j;
+	long first;
+
+	if (2 * (s->count + 1) > s->cap) /* at most half full */
+		idset_grow(s);
+	tag = gs_hash64(key, n) >> 32 << 32;
+	j = idset_probe(s, key, n, tag, &first);
+	if (first > 0)
+		return first;
 	if (s->alen + 8 + n >= UINT32_MAX)
 		return -1;
 	if (s->alen + 8 + n > s->acap) {
@@ -353,6 +368,16 @@ uint64_t gs_ingest_offset(const struct gs_ingest *in)
 uint64_t gs_ingest_size(const struct gs_ingest *in)
 {
 	return in->size;
+}
+
+int gs_ingest_has_id(const struct gs_ingest *in, const char *id, size_t n)
+{
+	long line;
+
+	if (in->ids.cap == 0)
+		return 0;
+	idset_probe(&in->ids, id, n, gs_hash64(id, n) >> 32 << 32, &line);
+	return line > 0;
 }
 
 /* Trims surrounding ASCII spaces; a trailing trim copies into the role's

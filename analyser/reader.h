@@ -1,6 +1,7 @@
 /*
  * reader.h - the input readers behind gs_ingest (internal to the ingest
- * module; tests may use it).
+ * module and the links file reader, which takes the CSV one; tests may use
+ * it).
  *
  * A reader turns one file into rows of string fields. At open it reads the
  * column names (the CSV header row; for JSON Lines the keys of the first

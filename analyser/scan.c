@@ -11,7 +11,6 @@
  */
 #include "gs_scan.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gs_csv.h"
 #include "gs_ingest.h"
 #include "gs_link.h"
+#include "gs_links.h"
 #include "gs_match.h"
 #include "gs_util.h"
 
@@ -181,6 +180,11 @@ static void add_reject(struct gs_run *run, const struct gs_error *e)
 	r->file = xstrdup(e->file);
 	r->line = e->line;
 	r->reason = xstrdup(e->msg);
+}
+
+void gs_run_add_reject(struct gs_run *run, const struct gs_error *e)
+{
+	add_reject(run, e);
 }
 
 /* ---- actions ---- */
@@ -816,120 +820,6 @@ static void draw_progress(const struct gs_run *run, uint64_t done,
 		fputc('\n', stderr);
 }
 
-/* add_entity for a record already moved into an arena: the grown list is
- * allocated in the arena too. */
-static void add_entity_kept(struct gs_arena *a, struct gs_flagged *f,
-			    const char *type, const char *v, size_t n)
-{
-	char buf[256];
-	size_t k = gs_chains_normalise(type, v, n, buf, sizeof(buf));
-	char **grown;
-
-	if (!k)
-		return;
-	for (size_t i = 0; i < f->nentities; i++) {
-		if (strcmp(f->entities[i], buf) == 0)
-			return;
-	}
-	grown = gs_arena_alloc(a, (f->nentities + 1) * sizeof(*grown));
-	if (f->nentities)
-		memcpy(grown, f->entities, f->nentities * sizeof(*grown));
-	grown[f->nentities] = gs_arena_strndup(a, buf, k);
-	f->entities = grown;
-	f->nentities++;
-}
-
-/* Adds the entities of a POLE links file to the flagged records it names.
- * Bad rows are rejects like any other; links to unflagged records are
- * ignored (chains are made of flagged records). */
-static int load_links(const struct gs_scan_config *cfg, struct gs_run *run,
-		      struct gs_error *err)
-{
-	FILE *fp = fopen(cfg->links_path, "rb");
-	struct gs_csv *csv = NULL;
-	struct gs_csv_row row;
-	struct gs_map *ids = NULL;
-	long col[3] = {-1, -1, -1};
-	static const char *const names[3] = {"intel_id", "entity_type",
-					     "entity_ref"};
-	int rc;
-
-	if (!fp)
-		return gs_error_set(err, GS_ERR_INPUT, cfg->links_path, 0, 0,
-				    "cannot read links file: %s",
-				    strerror(errno));
-	csv = gs_csv_new(fp, cfg->links_path, ',', cfg->profile->max_field);
-	rc = gs_csv_next(csv, &row, err);
-	if (rc <= 0) {
-		if (rc == 0)
-			rc = gs_error_set(err, GS_ERR_INPUT, cfg->links_path, 1,
-					  0, "links file has no header row");
-		goto out;
-	}
-	for (size_t i = 0; i < row.nfields; i++) {
-		for (int k = 0; k < 3; k++) {
-			if (strcmp(row.fields[i].ptr, names[k]) == 0)
-				col[k] = (long)i;
-		}
-	}
-	for (int k = 0; k < 3; k++) {
-		if (col[k] < 0) {
-			rc = gs_error_set(err, GS_ERR_INPUT, cfg->links_path, 1,
-					  0,
-					  "missing required column \"%s\" in "
-					  "links file",
-					  names[k]);
-			goto out;
-		}
-	}
-	ids = gs_map_new();
-	for (size_t i = 0; i < run->nflagged; i++)
-		*gs_map_slot(ids, run->flagged[i].id,
-			     strlen(run->flagged[i].id), NULL) =
-			&run->flagged[i];
-	for (;;) {
-		struct gs_flagged *f;
-		const struct gs_csv_field *id, *type, *ref;
-
-		rc = gs_csv_next(csv, &row, err);
-		if (rc == 0)
-			break;
-		if (rc == GS_ERR_REJECT ||
-		    (rc > 0 && row.nfields <= (size_t)col[0]) ||
-		    (rc > 0 && row.nfields <= (size_t)col[1]) ||
-		    (rc > 0 && row.nfields <= (size_t)col[2])) {
-			if (rc > 0)
-				gs_error_set(err, GS_ERR_REJECT, cfg->links_path,
-					     row.line, 0,
-					     "wrong field count: found %zu",
-					     row.nfields);
-			add_reject(run, err);
-			gs_error_clear(err);
-			continue;
-		}
-		if (rc < 0)
-			goto out;
-		id = &row.fields[col[0]];
-		type = &row.fields[col[1]];
-		ref = &row.fields[col[2]];
-		f = gs_map_get(ids, id->ptr, id->len);
-		if (f && type->len && type->len < 32) {
-			char t[32];
-
-			for (size_t k = 0; k <= type->len; k++)
-				t[k] = (char)tolower((unsigned char)type->ptr[k]);
-			add_entity_kept(run->arenas[0], f, t, ref->ptr,
-					ref->len);
-		}
-	}
-	rc = 0;
-out:
-	gs_map_free(ids);
-	gs_csv_free(csv);
-	fclose(fp);
-	return rc;
-}
-
 int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 		struct gs_error *err)
 {
@@ -1103,7 +993,9 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	run->counts.actions_unknown_intel =
 		gs_link_count_unknown(link, add_unknown, run);
 	run->counts.intel_bytes = gs_ingest_offset(in);
-	if (cfg->links_path && (rc = load_links(cfg, run, err)) < 0)
+	if (cfg->links_path &&
+	    (rc = gs_links_load(run, cfg->links_path, in,
+				cfg->profile->max_field, err)) < 0)
 		goto out;
 	{
 		double tc = now_seconds();

@@ -57,6 +57,9 @@ int gs_ingest_next_action(struct gs_ingest *in, struct gs_action_rec *rec,
 
 uint64_t gs_ingest_offset(const struct gs_ingest *in); /* bytes consumed */
 uint64_t gs_ingest_size(const struct gs_ingest *in);   /* file size or 0 */
+/* 1 when an id equal to id[0..n) was accepted from this export so far (the
+ * first of duplicates is; a rejected row's id is not), else 0. */
+int gs_ingest_has_id(const struct gs_ingest *in, const char *id, size_t n);
 
 /* The per-format readers (CSV, JSON Lines) are a const struct of function
  * pointers each, listed in one registry inside the ingest module

@@ -150,6 +150,8 @@ struct gs_scan_counts {
 	unsigned long language;        /* records with a language finding */
 	unsigned long actions_read, actions_rejected, actions_unknown_intel,
 		actions_before_log;
+	/* --links rows: read = rejected + on a known intel id + unknown */
+	unsigned long links_read, links_rejected, links_unknown_intel;
 	uint64_t intel_bytes;
 };
 
@@ -191,6 +193,8 @@ void gs_run_release(struct gs_run *run);
 /* A new arena owned by run: for the strings and arrays of flagged records
  * (the scan's workers, and tests building runs by hand). */
 struct gs_arena *gs_run_arena(struct gs_run *run);
+/* Appends e (file, line, message) to run->rejects. */
+void gs_run_add_reject(struct gs_run *run, const struct gs_error *e);
 
 /* Runs the scan. Returns 0, or a fatal error (GS_ERR_INPUT: a file cannot
  * be read or lacks a required column; GS_ERR_RULE). Bad rows are not fatal:
