@@ -1,4 +1,5 @@
--- One run as a version-1 gapscan stored it (only version-1 columns), for
+-- One run as a version-1 gapscan stored it (only version-1 columns, named
+-- where a later version added some), for
 -- the migration tests: apply after v1.sql (and a v2-*.sql). As of
 -- 2026-10-01 (day 20727), SLA 7: I-1 a gap of 59 days, I-2 actioned
 -- after 5 days by A-1. Synthetic.
@@ -10,10 +11,16 @@ INSERT INTO inputs VALUES (1, 'intel', 'data/intel-2026-09.csv',
  'intel-2026-09.csv', 4096, 'old-intel-sha');
 INSERT INTO inputs VALUES (1, 'actions', 'data/actions-2026-09.csv',
  'actions-2026-09.csv', 512, 'old-actions-sha');
-INSERT INTO assessments VALUES (1, 'I-1', 2, 20668, '2026-08-03', '2026-08',
+INSERT INTO assessments (run_id, record_id, line, logged_day,
+ logged_date, logged_month, district, unit, grading, priority, subjects, sla,
+ score, status, days, first_action_id, first_action_type, first_action_day,
+ first_action_date, rules) VALUES (1, 'I-1', 2, 20668, '2026-08-03', '2026-08',
  'North', 'CID North', '1B P', NULL, 'S-1', 7, 5, 'gap', 59, NULL, NULL,
  NULL, NULL, 'cse.grooming.gifts;cse.older.partner');
-INSERT INTO assessments VALUES (1, 'I-2', 3, 20675, '2026-08-10', '2026-08',
+INSERT INTO assessments (run_id, record_id, line, logged_day,
+ logged_date, logged_month, district, unit, grading, priority, subjects, sla,
+ score, status, days, first_action_id, first_action_type, first_action_day,
+ first_action_date, rules) VALUES (1, 'I-2', 3, 20675, '2026-08-10', '2026-08',
  'South', 'Response 3', '2C P', NULL, 'S-2', 7, 3, 'actioned', 5, 'A-1',
  'referral', 20680, '2026-08-15', 'cse.older.partner');
 INSERT INTO assessment_rules VALUES (1, 'I-1', 'cse.grooming.gifts');
