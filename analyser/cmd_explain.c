@@ -120,15 +120,11 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 		case O_JSON: o->json = 1; break;
 		case O_AS_OF: o->as_of = optarg; break;
 		case O_DB: o->db = optarg; break;
-		case O_RUN: {
-			char *end = NULL;
-
-			o->run = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || o->run < 1)
+		case O_RUN:
+			if (gs_parse_run_id(optarg, &o->run) < 0)
 				return gs_cli_usage_error(
 					"--run: \"%s\" is not a run id", optarg);
 			break;
-		}
 		case O_HELP:
 			fputs(explain_usage, stdout);
 			return 1;

@@ -253,20 +253,6 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Parses a run id: a positive integer; 0 when s is not one. */
-static long long parse_run(const char *s)
-{
-	char *end = NULL;
-	long long v;
-
-	if (!s || !*s)
-		return 0;
-	v = strtoll(s, &end, 10);
-	if (*end || v <= 0)
-		return 0;
-	return v;
-}
-
 /* allowed: which of --run/--by the command takes. Returns 0, or an exit
  * code after printing the usage error. */
 static int parse_opts(int argc, char **argv, const char *cmd, int allowed,
@@ -297,8 +283,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, int allowed,
 					optarg);
 			break;
 		case O_RUN:
-			o->run = parse_run(optarg);
-			if (!o->run)
+			if (gs_parse_run_id(optarg, &o->run) < 0)
 				return gs_cli_usage_error(
 					"--run: \"%s\" is not a run id",
 					optarg);
@@ -582,12 +567,13 @@ int gs_cmd_diff(int argc, char **argv)
 	if (argc - optind != 0 && argc - optind != 2)
 		return gs_cli_usage_error("diff takes two run ids or none; see "
 					  "gapscan diff --help");
-	ra = argc - optind == 2 ? parse_run(argv[optind]) : 0;
-	rb = argc - optind == 2 ? parse_run(argv[optind + 1]) : 0;
-	if (argc - optind == 2 && (!ra || !rb))
-		return gs_cli_usage_error("diff: \"%s\" is not a run id",
-					  ra ? argv[optind + 1]
-					     : argv[optind]);
+	ra = rb = 0;
+	for (int i = 0; i < argc - optind; i++) {
+		if (gs_parse_run_id(argv[optind + i], i ? &rb : &ra) < 0)
+			return gs_cli_usage_error(
+				"diff: \"%s\" is not a run id",
+				argv[optind + i]);
+	}
 	rc = open_store(&o, &s);
 	if (rc)
 		return rc;

@@ -107,10 +107,9 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 			fputs(report_usage, stdout);
 			return -1;
 		case O_RUN:
-			if (parse_num(optarg, 1, 1LL << 62, &v) < 0)
+			if (gs_parse_run_id(optarg, &o->run) < 0)
 				return gs_cli_usage_error(
 					"--run: \"%s\" is not a run id", optarg);
-			o->run = v;
 			break;
 		case O_MIN_CELL:
 			if (parse_num(optarg, 2, 1000000, &v) < 0)

@@ -1203,7 +1203,7 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 {
 	struct gs_cue c;
 	struct obj o;
-	const char *id = NULL, *pat = NULL;
+	const char *id = NULL, *pat = NULL, *descr = NULL;
 	long type = -1, dir = -1, scope = 5;
 
 	memset(&c, 0, sizeof(c));
@@ -1222,6 +1222,7 @@ static void load_cue(struct loader *L, const char *file, json_t *j,
 	c.info.line = obj_line(&o, id ? "id" : "");
 	o.line = c.info.line;
 	check_keys(&o, cue_keys);
+	get_str(&o, "description", 0, &descr);
 	if (id)
 		claim_id(&o, L->cue_ids, id, file, c.info.line);
 	get_enum(&o, "direction", 1, cue_dirs, "direction", &dir);
@@ -1263,7 +1264,7 @@ static void load_pack_meta(struct loader *L, const char *file, json_t *j,
 			   const struct jpos *pos)
 {
 	struct obj o;
-	const char *name = NULL, *version = NULL;
+	const char *name = NULL, *version = NULL, *descr = NULL;
 
 	if (obj_start(&o, L, file, j, pos, "\"pack\"", NO_INDEX) < 0)
 		return;
@@ -1277,6 +1278,7 @@ static void load_pack_meta(struct loader *L, const char *file, json_t *j,
 	L->pack_line = pos ? pos->line : 0;
 	check_keys(&o, pack_keys);
 	get_str(&o, "name", 0, &name);
+	get_str(&o, "description", 0, &descr);
 	if (get_str(&o, "version", 0, &version) == 0 && version)
 		L->r->version = xstrdup(version);
 }
@@ -1360,6 +1362,7 @@ static void load_file(struct loader *L, const char *file, const char *text,
 	json_t *j;
 	struct obj o;
 	json_t *v;
+	const char *descr = NULL;
 
 	if (top_start(&o, L, file, text, len, &pos, &j, "top level") < 0)
 		return;
@@ -1369,6 +1372,7 @@ static void load_file(struct loader *L, const char *file, const char *text,
 		       "in their own file, outside the pack (--overrides)");
 	else
 		check_keys(&o, top_keys);
+	get_str(&o, "description", 0, &descr);
 	v = json_object_get(j, "pack");
 	if (v)
 		load_pack_meta(L, file, v, jpos_get(&pos, "pack"));
@@ -1566,10 +1570,12 @@ static void load_overrides(struct loader *L, const char *file,
 	struct jpos pos;
 	json_t *j;
 	struct obj o;
+	const char *descr = NULL;
 
 	if (top_start(&o, L, file, text, len, &pos, &j, "overrides file") < 0)
 		return;
 	check_keys(&o, keys);
+	get_str(&o, "description", 0, &descr);
 	if (!json_object_get(j, "overrides"))
 		missing(&o, "overrides");
 	else

@@ -195,6 +195,42 @@ static const char *const migrations[GS_STORE_SCHEMA_VERSION] = {
 	" record_id TEXT NOT NULL, PRIMARY KEY (run_id, record_id));"
 	"ALTER TABLE runs ADD COLUMN chains INTEGER;"
 	"ALTER TABLE runs ADD COLUMN isolated_pairs INTEGER;",
+	/* 2 -> 3: the 1 -> 2 step above was extended twice (fb25e8d,
+	 * 542ce2b) after databases had been written with it, so a version-2
+	 * database may lack any of its tables or of late_columns below.
+	 * This step adds what is missing; on a complete one it does nothing.
+	 * Never edit a migration again: add one. */
+	"CREATE TABLE IF NOT EXISTS entities ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS entities_run"
+	" ON entities (run_id, kind, value);"
+	"CREATE TABLE IF NOT EXISTS language_findings ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, unit TEXT, district TEXT,"
+	" logged_day INTEGER, logged_date TEXT, rule_id TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS language_findings_run"
+	" ON language_findings (run_id);"
+	"CREATE TABLE IF NOT EXISTS isolated_records ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" record_id TEXT NOT NULL, PRIMARY KEY (run_id, record_id));",
+};
+
+/* Columns the 1 -> 2 step gained after it first shipped, in the order it
+ * adds them; migration 2 -> 3 adds each one a database lacks. */
+static const struct {
+	const char *table, *column, *type;
+} late_columns[] = {
+	{"assessments", "excerpt", "TEXT"},
+	{"assessments", "mark_start", "INTEGER"},
+	{"assessments", "mark_end", "INTEGER"},
+	{"chains", "nmembers", "INTEGER"},
+	{"chains", "nsubjects", "INTEGER"},
+	{"chains", "ngaps", "INTEGER"},
+	{"chains", "span_days", "INTEGER"},
+	{"chains", "cross_referenced", "INTEGER"},
+	{"runs", "chains", "INTEGER"},
+	{"runs", "isolated_pairs", "INTEGER"},
 };
 
 static int db_fail(struct gs_store *s, struct gs_error *err, const char *what)
@@ -256,6 +292,52 @@ static int count_tables(struct gs_store *s, int *n, struct gs_error *err)
 	return 0;
 }
 
+static int has_column(struct gs_store *s, const char *table,
+		      const char *column, int *has, struct gs_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT count(*) FROM pragma_table_info(?1)"
+				    " WHERE name = ?2",
+				    -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(s, err, "cannot read the schema");
+	}
+	*has = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The column half of migration 2 -> 3 (SQLite has no ADD COLUMN IF NOT
+ * EXISTS). */
+static int add_late_columns(struct gs_store *s, struct gs_error *err)
+{
+	char sql[160];
+	int has = 0;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof late_columns /
+						  sizeof late_columns[0];
+	     i++) {
+		rc = has_column(s, late_columns[i].table,
+				late_columns[i].column, &has, err);
+		if (rc < 0 || has)
+			continue;
+		snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s",
+			 late_columns[i].table, late_columns[i].column,
+			 late_columns[i].type);
+		rc = exec(s, sql, err);
+	}
+	return rc;
+}
+
 /* Applies migrations from..to-1 and sets user_version, inside the caller's
  * transaction. */
 static int apply_migrations(struct gs_store *s, int from, int to,
@@ -266,6 +348,8 @@ static int apply_migrations(struct gs_store *s, int from, int to,
 
 	for (int v = from; v < to; v++) {
 		rc = exec(s, migrations[v], err);
+		if (rc == 0 && v == 2)
+			rc = add_late_columns(s, err);
 		if (rc < 0)
 			return rc;
 	}

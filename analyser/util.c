@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -855,4 +856,25 @@ void gs_out_abort(struct gs_out *o)
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;
+}
+
+int gs_parse_run_id(const char *s, long long *out)
+{
+	long long v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		int d = *p - '0';
+
+		if (d < 0 || d > 9)
+			return -1;
+		if (v > (LLONG_MAX - d) / 10)
+			return -1; /* past LLONG_MAX */
+		v = v * 10 + d;
+	}
+	if (v < 1)
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -21,7 +21,7 @@
 #include "gs_scan.h"
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define GS_STORE_SCHEMA_VERSION 2
+#define GS_STORE_SCHEMA_VERSION 3
 
 /* Default database: $GAPSCAN_DB, else "gapscan.db" (current directory). */
 #define GS_STORE_DEFAULT "gapscan.db"

@@ -90,6 +90,11 @@ void gs_sha256_set_accel(int on);
 /* Hashes a whole file; returns 0 or -1 (errno set). */
 int gs_sha256_file(const char *path, char out[65], uint64_t *size);
 
+/* Parses a run id (runs.id) as every command takes one: decimal digits
+ * only, no sign, space or other text, from 1 to LLONG_MAX. Returns 0 and
+ * sets *out, or -1 and leaves *out alone (s may be NULL). */
+int gs_parse_run_id(const char *s, long long *out);
+
 /* Writes to PATH through a temporary file in the same directory, created
  * mode 0600, renamed into place by gs_out_commit. "-" or NULL means stdout
  * (no temporary). */

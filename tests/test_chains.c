@@ -217,3 +217,30 @@ Test(chains, cross_reference_is_reported_on_the_chain)
 	cr_expect_eq(cs.chains[0].cross_referenced, 1);
 	gs_chain_set_release(&cs);
 }
+
+Test(chains, equal_subjects_rank_by_gaps_before_members_and_name)
+{
+	struct gs_chain_set cs;
+	const char *want[] = {"subject:S2", "vrm:ZZZ", "place:aaa",
+			      "subject:S1"};
+
+	/* place:aaa and subject:S1: 1 subject, 1 gap, 4 members */
+	add("P1", "2026-01-01", GS_STATUS_GAP, "place:aaa|subject:S1", "", "");
+	add("P2", "2026-01-05", GS_STATUS_ACTIONED, "place:aaa|subject:S1", "", "");
+	add("P3", "2026-01-09", GS_STATUS_ACTIONED, "place:aaa|subject:S1", "", "");
+	add("P4", "2026-01-13", GS_STATUS_LATE, "place:aaa|subject:S1", "", "");
+	/* vrm:ZZZ and subject:S2: 1 subject, 2 gaps, 3 members; fewer
+	 * members and later names, so only the gaps can put them first */
+	add("V1", "2026-02-01", GS_STATUS_GAP, "vrm:ZZZ|subject:S2", "", "");
+	add("V2", "2026-02-05", GS_STATUS_GAP, "vrm:ZZZ|subject:S2", "", "");
+	add("V3", "2026-02-09", GS_STATUS_OPEN, "vrm:ZZZ|subject:S2", "", "");
+	gs_chains_find(&run, 3, 90, &cs);
+	cr_assert_eq(cs.nchains, 4);
+	for (size_t i = 0; i < 4; i++) {
+		cr_expect_str_eq(cs.chains[i].entity, want[i], "rank %zu", i + 1);
+		cr_expect_eq(cs.chains[i].nsubjects, 1);
+		cr_expect_eq(cs.chains[i].ngaps, i < 2 ? 2 : 1);
+		cr_expect_eq(cs.chains[i].nmembers, i < 2 ? 3 : 4);
+	}
+	gs_chain_set_release(&cs);
+}

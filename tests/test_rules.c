@@ -95,6 +95,19 @@ ParameterizedTestParameters(rules, load_errors)
 		 "unknown key \"rule\" at top level; did you mean \"rules\"?"},
 		{"top_array", "top_array/a.json", 1, 0,
 		 "top level must be an object, not an array"},
+		{"description_top", "description_top/a.json", 2, 0,
+		 "top level: \"description\" must be a string, not an "
+		 "array"},
+		{"description_pack", "description_pack/a.json", 4, 0,
+		 "\"pack\": \"description\" must be a string, not an "
+		 "integer"},
+		{"description_cue", "description_cue/a.json", 17, 0,
+		 "cue neg.no: \"description\" must be a string, not a "
+		 "boolean"},
+		{"override_description/pack",
+		 "override_description/overrides.json", 2, 0,
+		 "overrides file: \"description\" must be a string, not an "
+		 "object"},
 		{"empty_dir", "empty_dir", 0, 0, "no *.json files in rule pack"},
 		{"no_such_dir", "no_such_dir", 0, 0,
 		 "cannot open rule pack: No such file or directory"},

@@ -455,7 +455,7 @@ Test(store, migrate_from_0)
 	cr_assert_eq(gs_store_open(&s, path, 0, &err), 0, "%s", err.msg);
 	gs_buf_init(&b, 0);
 	query(s, "PRAGMA user_version", &b);
-	cr_assert_str_eq(b.data, "2\n");
+	cr_assert_str_eq(b.data, "3\n");
 	query(s, "SELECT name FROM sqlite_master WHERE type='table'"
 		 " ORDER BY name",
 	      &b);
@@ -507,7 +507,7 @@ Test(store, migrate_from_1_keeps_runs)
 			     &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(gs_store_open(&s, path, 0, &err), 0, "%s", err.msg);
-	cr_assert_eq(gs_store_schema_version(s), 2);
+	cr_assert_eq(gs_store_schema_version(s), 3);
 	cr_assert_eq(gs_store_runs(s, &rows, &n, &err), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(rows[0].tool_version, "0.0.9");
@@ -526,6 +526,170 @@ Test(store, migrate_from_1_keeps_runs)
 	cr_assert_str_eq(b.data, "1|I-1|30|~\n2|I-1|61|x\n");
 	gs_buf_release(&b);
 	gs_store_free(s);
+}
+
+/* ---- migrations from what old versions really wrote ----
+ * tests/data/store/ holds the schema of each historical version as
+ * literal SQL taken from git history, and one run stored with the
+ * version-1 columns. Building the "old" database from those files, not
+ * with gs_store_create_version, catches a migration edited after a
+ * version shipped: the database on disk keeps the old shape. */
+
+static void append_file(struct gs_buf *b, const char *rel)
+{
+	const char *root = getenv("GAPSCAN_ROOT");
+	char path[512];
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/tests/data/store/%s",
+		 root ? root : ".", rel);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot open %s (set GAPSCAN_ROOT)", path);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		gs_buf_append(b, chunk, n);
+	cr_assert_eq(ferror(f), 0);
+	fclose(f);
+	gs_buf_putc(b, '\n');
+}
+
+/* Creates tmpdir/NAME from the frozen schema files (NULL-terminated)
+ * and the version-1 run of rows-v1.sql. */
+static void create_frozen(char *path, size_t n, const char *name,
+			  const char *const *schema)
+{
+	struct gs_error err;
+	struct gs_buf sql;
+
+	gs_buf_init(&sql, 0);
+	for (size_t i = 0; schema[i]; i++)
+		append_file(&sql, schema[i]);
+	append_file(&sql, "rows-v1.sql");
+	db_path(path, n, name);
+	gs_error_clear(&err);
+	cr_assert_eq(gs_store_create_version(path, 0, sql.data, &err), 0,
+		     "%s", err.msg);
+	gs_buf_release(&sql);
+}
+
+/* Every table's columns (name, type, in order) and every index, so that
+ * two databases compare equal only when they have the same shape. */
+static const char shape_sql[] =
+	"SELECT m.type, m.name, group_concat(p.name || ' ' || p.type, ',')"
+	" FROM sqlite_master m LEFT JOIN pragma_table_info(m.name) p"
+	" ON m.type = 'table' WHERE m.name NOT LIKE 'sqlite_%'"
+	" GROUP BY m.type, m.name ORDER BY m.type, m.name";
+
+static void shape_of_new(struct gs_buf *out)
+{
+	struct gs_store *s = open_db("fresh.db");
+
+	query(s, shape_sql, out);
+	gs_store_free(s);
+}
+
+/* Opens a frozen old database with today's code and checks the result:
+ * the current version, the shape of a new database, the old run intact
+ * through the readers, and room for a new run. */
+static void check_migrated(const char *name, const char *const *schema)
+{
+	char path[256];
+	struct gs_error err;
+	struct gs_store *s = NULL;
+	struct gs_store_run_row *rows = NULL;
+	size_t n = 0;
+	struct gs_flagged fl[1];
+	struct gs_store_meta m;
+	struct gs_run run;
+	struct gs_buf want, got;
+	unsigned long chains = 9, pairs = 9;
+
+	create_frozen(path, sizeof path, name, schema);
+	gs_error_clear(&err);
+	cr_assert_eq(gs_store_open(&s, path, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
+	gs_buf_init(&want, 0);
+	gs_buf_init(&got, 0);
+	query(s, "PRAGMA user_version", &got);
+	gs_buf_printf(&want, "%d\n", GS_STORE_SCHEMA_VERSION);
+	cr_assert_str_eq(got.data, want.data);
+	query(s, shape_sql, &got);
+	shape_of_new(&want);
+	cr_assert_str_eq(got.data, want.data, "%s: migrated shape differs",
+			 name);
+
+	/* the old run, every field, through the readers */
+	cr_assert_eq(gs_store_runs(s, &rows, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(rows[0].id, 1);
+	cr_assert_str_eq(rows[0].tool_version, "0.0.9");
+	cr_assert_str_eq(rows[0].finished_at, "2026-10-01T08:00:02Z");
+	cr_assert_str_eq(rows[0].as_of, "2026-10-01");
+	cr_assert_eq(rows[0].sla_days, 7);
+	cr_assert_str_eq(rows[0].rules_hash, "old-rules-hash");
+	cr_assert_str_eq(rows[0].intel_name, "intel-2026-09.csv");
+	cr_assert_str_eq(rows[0].actions_sha256, "old-actions-sha");
+	cr_assert_eq(rows[0].records_read, 4);
+	cr_assert_eq(rows[0].flagged, 2);
+	cr_assert_eq(rows[0].gap, 1);
+	cr_assert_eq(rows[0].actioned, 1);
+	cr_assert_eq(rows[0].intel_bytes, 4096);
+	gs_store_runs_free(rows, n);
+	query(s,
+	      "SELECT record_id, status, days, first_action_id, rules,"
+	      " excerpt FROM assessments WHERE run_id = 1 ORDER BY record_id",
+	      &got);
+	cr_assert_str_eq(got.data,
+			 "I-1|gap|59|~|cse.grooming.gifts;cse.older.partner|~\n"
+			 "I-2|actioned|5|A-1|cse.older.partner|~\n");
+	query(s, "SELECT count(*) FROM hits WHERE run_id = 1", &got);
+	cr_assert_str_eq(got.data, "3\n");
+	cr_assert_eq(gs_store_chain_counts(s, 1, &chains, &pairs, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(chains, 0);
+	cr_assert_eq(pairs, 0);
+
+	/* a new run goes in after it, with the columns version 1 lacked */
+	fl[0] = flag("I-1", "2026-08-03", "North", 5, GS_STATUS_GAP, 90, NULL);
+	fl[0].excerpt = "older male";
+	fl[0].mark_end = 5;
+	run_init(&run, fl, 1, "old-intel-sha", "2026-11-01");
+	meta_init(&m, "h");
+	cr_assert_eq(store_write(s, &run, &m), 2);
+	query(s, "SELECT run_id, record_id, days, excerpt, mark_end"
+		 " FROM assessments WHERE record_id = 'I-1' ORDER BY run_id",
+	      &got);
+	cr_assert_str_eq(got.data, "1|I-1|59|~|~\n2|I-1|90|older male|5\n");
+	gs_buf_release(&want);
+	gs_buf_release(&got);
+	gs_store_free(s);
+}
+
+Test(store, migrate_frozen_v1)
+{
+	static const char *const schema[] = {"v1.sql", NULL};
+
+	check_migrated("v1.db", schema);
+}
+
+/* Version 2 changed twice after f8be504 without a new number: these
+ * databases say version 2 but lack excerpts, entities, chain counts or
+ * isolated_records, so "already current" would fail the next scan. */
+Test(store, migrate_frozen_v2_f8be504)
+{
+	static const char *const schema[] = {"v1.sql", "v2-f8be504.sql",
+					     NULL};
+
+	check_migrated("v2a.db", schema);
+}
+
+Test(store, migrate_frozen_v2_fb25e8d)
+{
+	static const char *const schema[] = {"v1.sql", "v2-fb25e8d.sql",
+					     NULL};
+
+	check_migrated("v2b.db", schema);
 }
 
 Test(store, same_inputs_same_assessments)

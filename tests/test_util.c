@@ -135,3 +135,42 @@ Test(util, arena_reset_keeps_one_chunk_and_reuses_it)
 	cr_expect_eq(a.bytes, 0);
 	gs_arena_release(&a);
 }
+
+/* Run ids as every command takes them: digits only, from 1 to LLONG_MAX. */
+static const struct {
+	const char *text;
+	int ok;
+	long long want;
+} run_ids[] = {
+	{"1", 1, 1},
+	{"42", 1, 42},
+	{"007", 1, 7},
+	{"9223372036854775807", 1, 9223372036854775807LL},
+	{"9223372036854775808", 0, 0}, /* LLONG_MAX + 1 */
+	{"99999999999999999999999", 0, 0},
+	{"0", 0, 0},
+	{"-1", 0, 0},
+	{"-0", 0, 0},
+	{"+1", 0, 0},
+	{" 1", 0, 0},
+	{"1 ", 0, 0},
+	{"1x", 0, 0},
+	{"1.0", 0, 0},
+	{"0x10", 0, 0},
+	{"abc", 0, 0},
+	{"", 0, 0},
+};
+
+Test(util, run_ids_are_whole_numbers_from_one)
+{
+	for (size_t i = 0; i < sizeof run_ids / sizeof run_ids[0]; i++) {
+		long long v = -5;
+		int rc = gs_parse_run_id(run_ids[i].text, &v);
+
+		cr_expect_eq(rc, run_ids[i].ok ? 0 : -1, "\"%s\"",
+			     run_ids[i].text);
+		cr_expect_eq(v, run_ids[i].ok ? run_ids[i].want : -5,
+			     "\"%s\": %lld", run_ids[i].text, v);
+	}
+	cr_expect_eq(gs_parse_run_id(NULL, NULL), -1);
+}

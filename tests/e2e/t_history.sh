@@ -118,7 +118,7 @@ py_sql "$TMP/new.db" "PRAGMA user_version=99" >/dev/null
 set +e; $G runs --db "$TMP/new.db" 2>"$TMP/err"; rc=$?; set -e
 expect_eq "newer schema exit" "$rc" 5
 expect_eq "newer schema message" "$(cat "$TMP/err")" \
-	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (2); upgrade gapscan"
+	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (3); upgrade gapscan"
 
 # scan --db writes the run while it scans, so the database is opened
 # first: one that cannot take the run fails the command before the scan,

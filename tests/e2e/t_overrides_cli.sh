@@ -16,4 +16,19 @@ tail -n 1 "$TMP/plain" | grep -q '^  none$' || fail "overrides listed without --
 $G rules test "$TMP/pack" --overrides "$O" > "$TMP/t" || fail "rules test --overrides exit $?: $(tail -3 "$TMP/t")"
 set +e; $G rules test "$TMP/pack" --overrides "$TMP/none.json" 2>"$TMP/err" >/dev/null; rc=$?; set -e
 expect_eq "rules test with a missing overrides file" "$rc" 4
+# a description that is not a string, in each place one may stand, is a
+# rule error (exit 4) naming the file, line and key, as for any other key
+R=tests/data/rules
+for c in "description_top/a.json:2: top level: \"description\" must be a string, not an array" \
+	"description_pack/a.json:4: \"pack\": \"description\" must be a string, not an integer" \
+	"description_cue/a.json:17: cue neg.no: \"description\" must be a string, not a boolean" \
+	"override_description/overrides.json:2: overrides file: \"description\" must be a string, not an object"; do
+	pack=${c%%/*}
+	[ "$pack" = override_description ] && pack=$pack/pack
+	set +e; $G scan --rules "$R/$pack" --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv \
+		--out "$TMP/never.csv" 2>"$TMP/err"; rc=$?; set -e
+	expect_eq "$pack: exit" "$rc" 4
+	expect_eq "$pack: message" "$(cat "$TMP/err")" "gapscan: $R/$c"
+	[ ! -e "$TMP/never.csv" ] || fail "$pack: exception list written"
+done
 echo "overrides cli ok"

@@ -45,6 +45,21 @@ expect_eq "I5 none" "$(grep '^I5,' "$TMP/st.csv" | cut -d, -f2)" none
 grep -q '^records read *5$' "$TMP/summary" || fail "records read"
 grep -q '^  flagged *4$' "$TMP/summary" || fail "flagged"
 grep -q '^  unknown intel id 1$' "$TMP/summary" || fail "unknown intel id"
+# --sla-days N replaces the profile's SLA of 7 for every record. I2 was
+# actioned 8 days after logging (A2): late at 7, actioned at exactly 8.
+# At 3, I1 (actioned after 7 days, A1) is late too, and I3, 4 days old on
+# 2026-11-01 with no action, turns from open to a gap.
+sla() { # N -> "actioned late open gap|exceptions"
+	$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 \
+		--sla-days "$1" --out "$TMP/sla.csv" 2>"$TMP/sla.sum" || fail "--sla-days $1 exit $?"
+	for k in actioned late open gap; do
+		printf '%s ' "$(sed -n "s/^    $k  *//p" "$TMP/sla.sum")"
+	done
+	printf '|%s' "$(tail -n +2 "$TMP/sla.csv" | cut -d, -f1,5,6 | tr '\n' ' ')"
+}
+expect_eq "--sla-days 7 (the default)" "$(sla 7)" "1 1 1 1 |I4,gap,61 I2,late,8 "
+expect_eq "--sla-days 8: I2 late -> actioned" "$(sla 8)" "2 0 1 1 |I4,gap,61 "
+expect_eq "--sla-days 3: I1 -> late, I3 open -> gap" "$(sla 3)" "0 2 0 2 |I4,gap,61 I2,late,8 I1,late,7 I3,gap,4 "
 # outputs are owner-only
 expect_eq "mode" "$(stat -c %a "$TMP/exc.csv")" 600
 # missing required column: input error naming the column
