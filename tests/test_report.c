@@ -792,16 +792,24 @@ Test(model, chains_in_html_after_headline)
 	gs_store_free(s);
 }
 
+/* The chain fixture loaded as a public report with min-cell n. */
+static struct gs_store *public_chain_report(struct gs_report *r, long n)
+{
+	struct gs_error err;
+	struct gs_store *s = chain_fixture();
+
+	gs_error_clear(&err);
+	cr_assert_eq(gs_report_load(r, s, 0, NULL, &err), 0, "%s", err.msg);
+	gs_report_suppress(r, n);
+	return s;
+}
+
 Test(model, public_chains_by_type_only)
 {
 	struct gs_report r;
-	struct gs_error err;
-	struct gs_store *s = chain_fixture();
+	struct gs_store *s = public_chain_report(&r, 5);
 	static const char *const formats[] = {"html", "csv", "json", "md"};
 
-	gs_error_clear(&err);
-	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	gs_report_suppress(&r, 5);
 	cr_expect_eq(r.nchains, 0);
 	cr_expect_eq(r.nisolated, 0);
 	cr_expect_eq(r.chain_total.c[GS_CHAIN_CHAINS].sup, 1); /* 2 < 5 */
@@ -855,12 +863,8 @@ static const struct shown_case hidden_chain_count[] = {
 Test(model, public_small_chain_count_hidden)
 {
 	struct gs_report r;
-	struct gs_error err;
-	struct gs_store *s = chain_fixture();
+	struct gs_store *s = public_chain_report(&r, 5);
 
-	gs_error_clear(&err);
-	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	gs_report_suppress(&r, 5);
 	for (size_t i = 0; i < sizeof(hidden_chain_count) /
 				       sizeof(*hidden_chain_count);
 	     i++) {
@@ -882,12 +886,8 @@ Test(model, public_legend_says_hidden_cells_may_be_larger)
 {
 	static const char *const formats[] = {"html", "md"};
 	struct gs_report r;
-	struct gs_error err;
-	struct gs_store *s = chain_fixture();
+	struct gs_store *s = public_chain_report(&r, 5);
 
-	gs_error_clear(&err);
-	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	gs_report_suppress(&r, 5);
 	for (size_t i = 0; i < 2; i++) {
 		char *out = render(&r, formats[i], 0);
 
@@ -912,8 +912,7 @@ Test(model, public_legend_says_hidden_cells_may_be_larger)
 Test(model, public_csv_has_chain_counts)
 {
 	struct gs_report r;
-	struct gs_error err;
-	struct gs_store *s = chain_fixture();
+	struct gs_store *s = public_chain_report(&r, 2);
 	static const char want[] = "\r\nchain,phone,chains,<2\r\n"
 				   "chain,phone,records,2\r\n"
 				   "chain,phone,gaps,<2\r\n"
@@ -929,9 +928,6 @@ Test(model, public_csv_has_chain_counts)
 	char *out;
 	const char *chain, *funnel;
 
-	gs_error_clear(&err);
-	cr_assert_eq(gs_report_load(&r, s, 0, NULL, &err), 0, "%s", err.msg);
-	gs_report_suppress(&r, 2);
 	out = render(&r, "csv", 0);
 	chain = strstr(out, "\r\nchain,");
 	funnel = strstr(out, "\r\nfunnel,");
