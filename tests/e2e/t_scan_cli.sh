@@ -68,6 +68,18 @@ set +e; $G scan --intel "$TMP/nocol.csv" --actions "$TMP/actions.csv" --as-of 20
 expect_eq "missing column exit" "$rc" 3
 grep -q 'narrative' "$TMP/err" || fail "missing column message: $(cat "$TMP/err")"
 [ ! -e "$TMP/x.csv" ] || fail "no output on input error"
+# an export that is missing or a directory: exit 3 naming it, no output
+for bad in "$TMP/none.csv" "$TMP"; do
+	for role in intel actions; do
+		if [ $role = intel ]; then i=$bad; a=$TMP/actions.csv; what="intelligence export"
+		else i=$TMP/intel.csv; a=$bad; what="actions export"; fi
+		set +e; $G scan --intel "$i" --actions "$a" --as-of 2026-11-01 --out "$TMP/x.csv" 2>"$TMP/err"; rc=$?; set -e
+		expect_eq "unreadable $role ($bad) exit" "$rc" 3
+		case $bad in *none.csv) why="No such file or directory" ;; *) why="Is a directory" ;; esac
+		expect_eq "unreadable $role message" "$(cat "$TMP/err")" "gapscan: $bad: cannot read $what: $why"
+		[ ! -e "$TMP/x.csv" ] || fail "no output when an export cannot be read"
+	done
+done
 # unwritable output: I/O error
 set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out /nonexistent/dir/x.csv 2>/dev/null; rc=$?; set -e
 expect_eq "unwritable output exit" "$rc" 5
