@@ -189,7 +189,7 @@ static void add_role(struct gs_ingest *in, const char *name, const char *column,
 /* Column names match ignoring ASCII case and the spaces around them, in
  * every format (the CSV reader trims its header, JSON keys come as they
  * are written). */
-static int same_name(const struct gs_str *col, const char *name)
+int gs_column_is(const struct gs_str *col, const char *name)
 {
 	const char *p = col->ptr;
 	size_t n = col->len;
@@ -204,16 +204,17 @@ static int same_name(const struct gs_str *col, const char *name)
 }
 
 /* "a, b, c" into out, cut short with "..." when it does not fit. */
-static void list_columns(const struct gs_ingest *in, char *out, size_t n)
+void gs_column_list(const struct gs_str *cols, size_t ncols, char *out,
+		    size_t n)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
-	if (in->ncols == 0)
+	if (ncols == 0)
 		snprintf(out, n, "(none)");
-	for (size_t i = 0; i < in->ncols; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		int w = snprintf(out + used, n - used, "%s%.*s", i ? ", " : "",
-				 (int)in->cols[i].len, in->cols[i].ptr);
+				 (int)cols[i].len, cols[i].ptr);
 
 		if (w < 0 || (size_t)w >= n - used) {
 			if (n > 4)
@@ -229,7 +230,7 @@ static int missing(const struct gs_ingest *in, const struct role *r,
 {
 	char found[600];
 
-	list_columns(in, found, sizeof(found));
+	gs_column_list(in->cols, in->ncols, found, sizeof(found));
 	return gs_error_set(err, GS_ERR_INPUT, in->path, 1, 0,
 			    "missing required column \"%s\" (role %s); "
 			    "columns found: %s",
@@ -253,7 +254,7 @@ static int map_columns(struct gs_ingest *in, struct gs_error *err)
 		if (r->column == NULL)
 			continue;
 		for (size_t i = 0; i < in->ncols; i++) {
-			if (!same_name(&in->cols[i], r->column))
+			if (!gs_column_is(&in->cols[i], r->column))
 				continue;
 			if (r->idx >= 0)
 				return gs_error_set(

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gs_chains.h"
 #include "gs_ingest.h"
@@ -34,35 +33,6 @@ struct link {
 	char type[GS_LINKS_MAX_TYPE + 1];
 };
 
-/* The reader trims header names; the match ignores ASCII case. */
-static int same_name(const struct gs_str *col, const char *name)
-{
-	return col->len == strlen(name) &&
-	       strncasecmp(col->ptr, name, col->len) == 0;
-}
-
-/* "a, b, c" into out, cut short with "..." when it does not fit. */
-static void list_columns(const struct gs_str *cols, size_t ncols, char *out,
-			 size_t n)
-{
-	size_t used = 0;
-
-	out[0] = '\0';
-	if (ncols == 0)
-		snprintf(out, n, "(none)");
-	for (size_t i = 0; i < ncols; i++) {
-		int w = snprintf(out + used, n - used, "%s%.*s", i ? ", " : "",
-				 (int)cols[i].len, cols[i].ptr);
-
-		if (w < 0 || (size_t)w >= n - used) {
-			if (n > 4)
-				memcpy(out + n - 4, "...", 4);
-			return;
-		}
-		used += (size_t)w;
-	}
-}
-
 /* Finds each column once; idx[k] is its index in the row. */
 static int map_columns(const char *path, const struct gs_str *cols,
 		       size_t ncols, long idx[C_COUNT], struct gs_error *err)
@@ -70,7 +40,7 @@ static int map_columns(const char *path, const struct gs_str *cols,
 	for (int k = 0; k < C_COUNT; k++) {
 		idx[k] = -1;
 		for (size_t i = 0; i < ncols; i++) {
-			if (!same_name(&cols[i], column_names[k]))
+			if (!gs_column_is(&cols[i], column_names[k]))
 				continue;
 			if (idx[k] >= 0)
 				return gs_error_set(
@@ -83,7 +53,7 @@ static int map_columns(const char *path, const struct gs_str *cols,
 		if (idx[k] < 0) {
 			char found[600];
 
-			list_columns(cols, ncols, found, sizeof(found));
+			gs_column_list(cols, ncols, found, sizeof(found));
 			return gs_error_set(err, GS_ERR_INPUT, path, 1, 0,
 					    "missing required column \"%s\"; "
 					    "columns found: %s",

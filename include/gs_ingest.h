@@ -55,6 +55,14 @@ int gs_ingest_next_intel(struct gs_ingest *in, struct gs_intel_rec *rec,
 int gs_ingest_next_action(struct gs_ingest *in, struct gs_action_rec *rec,
 			  struct gs_error *err);
 
+/* Whether a header column is name: spaces around it and ASCII case do not
+ * count. */
+int gs_column_is(const struct gs_str *col, const char *name);
+/* "a, b, c" into out (n bytes), cut short with "..." when it does not fit;
+ * "(none)" for no columns. For messages naming the columns found. */
+void gs_column_list(const struct gs_str *cols, size_t ncols, char *out,
+		    size_t n);
+
 uint64_t gs_ingest_offset(const struct gs_ingest *in); /* bytes consumed */
 uint64_t gs_ingest_size(const struct gs_ingest *in);   /* file size or 0 */
 /* 1 when an id equal to id[0..n) was accepted from this export so far (the
