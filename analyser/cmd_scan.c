@@ -297,6 +297,14 @@ static void on_record(void *ctx, const char *id, enum gs_status status,
 	fputc('\n', w->fp);
 }
 
+/* s with control characters shown as '?': ids come from the data, and an
+ * escape sequence in one must not reach the terminal. */
+static void put_clean(FILE *fp, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+}
+
 static void print_summary(const struct gs_run *run,
 			  const struct gs_rules *rules, int links)
 {
@@ -346,13 +354,25 @@ static void print_summary(const struct gs_run *run,
 			"gapscan: ... and %zu more rejected rows "
 			"(--rejects FILE lists them all)\n",
 			run->nrejects - 10);
-	for (size_t i = 0; i < run->nlimits && i < 20; i++)
+	for (size_t i = 0; i < run->nlimits && i < 20; i++) {
+		const struct gs_limit_event *l = &run->limits[i];
+
 		fprintf(stderr,
 			"gapscan: %s:%ld: rule \"%s\" hit a PCRE2 resource limit "
-			"(error %d) on record \"%s\"; status indeterminate\n",
-			run->intel.path, run->limits[i].line,
-			gs_rules_get(rules, run->limits[i].rule)->id,
-			run->limits[i].pcre2_code, run->limits[i].record_id);
+			"(error %d) on record \"",
+			run->intel.path, l->line,
+			gs_rules_get(rules, l->rule)->id, l->pcre2_code);
+		put_clean(stderr, l->record_id);
+		if (l->status == GS_STATUS_INDETERMINATE)
+			fputs("\"; status indeterminate (the rule could have "
+			      "flagged it)\n",
+			      stderr);
+		else
+			fprintf(stderr,
+				"\"; status %s whatever the rule found (its "
+				"weight could not change the decision)\n",
+				gs_status_name(l->status));
+	}
 	if (run->nlimits > 20)
 		fprintf(stderr, "gapscan: ... and %zu more limit hits\n",
 			run->nlimits - 20);

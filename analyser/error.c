@@ -27,6 +27,12 @@ int gs_error_set(struct gs_error *e, int code, const char *file, long line,
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	/* a message may quote a value from the data (a date, an id): its
+	 * control characters would reach a terminal or split a log line */
+	for (char *c = e->msg; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	}
 	return code;
 }
 

@@ -80,6 +80,13 @@ static const char *intern(struct gs_link *l, const char *s, size_t n)
 	return gs_map_key(l->strings, s, n);
 }
 
+/* The next capacity of an array: a finish may have trimmed it to 1, which
+ * 1.5x would not grow. */
+static size_t grown(size_t cap)
+{
+	return cap < 1024 ? 1024 : cap + cap / 2;
+}
+
 static uint32_t tag_of(uint64_t h)
 {
 	return (uint32_t)(h >> 32);
@@ -140,7 +147,7 @@ static uint32_t entry_for(struct gs_link *l, const char *s, size_t n)
 		return (uint32_t)l->table[j] - 1;
 	assert(l->nids < UINT32_MAX - 1);
 	if (l->nids == l->ids_cap) {
-		l->ids_cap = l->ids_cap ? l->ids_cap + l->ids_cap / 2 : 1024;
+		l->ids_cap = grown(l->ids_cap);
 		l->ids = xrealloc(l->ids, l->ids_cap * sizeof(*l->ids));
 	}
 	memset(&l->ids[l->nids], 0, sizeof(l->ids[l->nids]));
@@ -159,7 +166,7 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 
 	assert(l->nactions < UINT32_MAX && l->ncites < UINT32_MAX);
 	if (l->nactions == l->cap) {
-		l->cap = l->cap ? l->cap + l->cap / 2 : 1024;
+		l->cap = grown(l->cap);
 		l->actions = xrealloc(l->actions, l->cap * sizeof(*l->actions));
 	}
 	ai = (uint32_t)l->nactions++;
@@ -194,8 +201,7 @@ void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec)
 		if (dup)
 			continue;
 		if (l->ncites == l->cites_cap) {
-			l->cites_cap = l->cites_cap ? l->cites_cap + l->cites_cap / 2
-						    : 1024;
+			l->cites_cap = grown(l->cites_cap);
 			l->cites = xrealloc(l->cites,
 					    l->cites_cap * sizeof(*l->cites));
 		}
@@ -221,8 +227,8 @@ void gs_link_finish(struct gs_link *l)
 
 	if (l->finished)
 		return;
-	/* the arrays stop growing here: trimmed before any pointer into
-	 * actions is handed out */
+	/* trimmed before the pointers into actions are made (a later
+	 * gs_link_add may move the array again: gs_link.h) */
 	l->actions = trim(l->actions, l->nactions, sizeof(*l->actions),
 			  &l->cap);
 	l->cites = trim(l->cites, l->ncites, sizeof(*l->cites),

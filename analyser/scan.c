@@ -437,6 +437,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		le->line = s->line;
 		le->rule = res->limit_rules[i];
 		le->pcre2_code = res->limit_code;
+		le->status = out->status;
 	}
 	for (size_t i = 0; i < nacts; i++) {
 		if (acts[i]->day < s->logged_day) {
@@ -458,6 +459,8 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		struct gs_flagged *f = &out->flagged;
 		const char *subj = arena + s->off[F_SUBJECTS];
 		size_t nsubj = s->len[F_SUBJECTS];
+		/* the details are for on_flagged only (gs_scan.h) */
+		int details = cfg->on_flagged != NULL;
 
 		memset(f, 0, sizeof(*f));
 		out->is_flagged = 1;
@@ -470,20 +473,21 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 		f->grading = wm_intern(wm, arena + s->off[F_GRADING],
 				       s->len[F_GRADING]);
 		f->priority = wm_intern(wm, prio, s->len[F_PRIORITY]);
-		f->subjects = gs_arena_strndup(scratch, subj, nsubj);
+		if (details)
+			f->subjects = gs_arena_strndup(scratch, subj, nsubj);
 		f->sla = sla;
 		f->score = as.score;
 		f->status = out->status;
 		f->days = as.days;
 		f->first_action_day = as.first_action ? as.first_action->day : -1;
-		if (as.first_action) {
+		if (as.first_action && details)
 			f->first_action_id = gs_arena_strndup(
 				scratch, as.first_action->action_id,
 				strlen(as.first_action->action_id));
+		if (as.first_action)
 			f->first_action_type =
 				wm_intern(wm, as.first_action->type,
 					  strlen(as.first_action->type));
-		}
 		if (out->nrules) {
 			f->rules = gs_arena_alloc(wm->arena,
 						  out->nrules * sizeof(*f->rules));
@@ -491,7 +495,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			       out->nrules * sizeof(*f->rules));
 			f->nrules = out->nrules;
 		}
-		if (res->nhits) {
+		if (res->nhits && details) {
 			f->hits = gs_arena_alloc(scratch,
 						 res->nhits * sizeof(*f->hits));
 			f->nhits = res->nhits;
@@ -500,25 +504,27 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 			const struct gs_hit *h = &res->hits[i];
 			const struct gs_text *t = &texts[h->field];
 
-			f->hits[i].rule = h->rule;
-			f->hits[i].field = h->field;
-			f->hits[i].start = h->start;
-			f->hits[i].end = h->end;
-			f->hits[i].state = (int)h->state;
-			f->hits[i].cue = h->cue;
+			if (f->hits) {
+				f->hits[i].rule = h->rule;
+				f->hits[i].field = h->field;
+				f->hits[i].start = h->start;
+				f->hits[i].end = h->end;
+				f->hits[i].state = (int)h->state;
+				f->hits[i].cue = h->cue;
+			}
 			if (h->state != GS_HIT_ACTIVE)
 				continue;
 			for (size_t c = 0; c < h->ncaps; c++)
 				add_entity(wm, h->caps[c].name,
 					   t->ptr + h->caps[c].start,
 					   h->caps[c].end - h->caps[c].start);
-			if (!f->excerpt)
+			if (!f->excerpt && details)
 				f->excerpt = make_excerpt(scratch, t->ptr, t->len,
 							  h->start, h->end,
 							  &f->mark_start,
 							  &f->mark_end);
 		}
-		if (res->nlimit) {
+		if (res->nlimit && details) {
 			f->limit_rules = gs_arena_alloc(
 				scratch, res->nlimit * sizeof(*f->limit_rules));
 			memcpy(f->limit_rules, res->limit_rules,

@@ -32,8 +32,8 @@ struct gs_link;
 struct gs_link *gs_link_new(const struct gs_profile *p);
 void gs_link_free(struct gs_link *l);
 
-/* Indexes an action (copied). Pointers to actions are stable only after
- * gs_link_finish. */
+/* Indexes an action (copied). Pointers to actions are stable from
+ * gs_link_finish (or the first lookup) until the next gs_link_add. */
 void gs_link_add(struct gs_link *l, const struct gs_action_rec *rec);
 
 /* Groups the citations by intel id. Call it after the last gs_link_add and

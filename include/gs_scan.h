@@ -128,6 +128,7 @@ struct gs_limit_event {
 	long line;
 	unsigned rule;
 	int pcre2_code;
+	enum gs_status status; /* the record's, limits notwithstanding */
 };
 
 struct gs_dq_finding {

@@ -118,7 +118,10 @@ int gs_store_finish(struct gs_store *s, const struct gs_run *run,
 		    struct gs_error *err);
 void gs_store_abort(struct gs_store *s);
 
-/* Writes run in one transaction; *run_id (may be NULL) gets its id. */
+/* Writes run in one transaction; *run_id (may be NULL) gets its id. For
+ * runs built by hand (tests): a run from gs_scan_run no longer holds its
+ * flagged records' details (gs_scan.h), so store it while it is scanned,
+ * with gs_store_begin / add_flagged / finish. */
 int gs_store_write(struct gs_store *s, const struct gs_run *run,
 		   const struct gs_store_meta *meta, long long *run_id,
 		   struct gs_error *err);

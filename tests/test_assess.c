@@ -226,6 +226,25 @@ Test(assess, index_answers_every_id_through_growth_and_a_second_finish)
 	cr_expect_eq(gs_link_count(link), 6001);
 }
 
+/* One action, a lookup (which finishes and trims the arrays to one
+ * element each), then more actions: they must grow again, not write past
+ * the end (ASan caught it). */
+Test(assess, adding_after_a_lookup_on_a_one_action_index)
+{
+	const struct gs_action *const *acts;
+
+	act("A1", "I1", "tasking", "2026-10-06", "");
+	cr_assert_eq(gs_link_find(link, "I1", 2, &acts), 1);
+	act("A2", "I1;I2", "referral", "2026-10-07", "");
+	act("A3", "I3", "referral", "2026-10-08", "");
+	cr_assert_eq(gs_link_find(link, "I1", 2, &acts), 2);
+	cr_expect_str_eq(acts[0]->action_id, "A1");
+	cr_expect_str_eq(acts[1]->action_id, "A2");
+	cr_assert_eq(gs_link_find(link, "I3", 2, &acts), 1);
+	cr_expect_str_eq(acts[0]->action_id, "A3");
+	cr_expect_eq(gs_link_count(link), 3);
+}
+
 Test(assess, status_names_are_the_documented_ones)
 {
 	cr_expect_str_eq(gs_status_name(GS_STATUS_ACTIONED), "actioned");

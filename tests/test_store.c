@@ -184,7 +184,7 @@ Test(store, round_trip)
 	};
 	unsigned rl[2] = {0, 2};
 	struct gs_reject rej = {"data/intel-2026-11.csv", 17, "bad date"};
-	struct gs_limit_event lim = {"I-9", 40, 1, -47};
+	struct gs_limit_event lim = {"I-9", 40, 1, -47, GS_STATUS_INDETERMINATE};
 	struct gs_dq_finding dq = {"action_before_log", "A-3", "I-1", 5};
 	char *ents[] = {"vrm:AB12CDE", "subject:S-1"};
 	struct gs_store_month months[] = {{"2026-09", "North", 40},

@@ -16,7 +16,8 @@ long = "a " * 30000 + "! b"  # a match exists, so the prefilter fires and PCRE2 
 rows = ["intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative",
         "L1,2026-10-01,CID,North,1B P,,S-1,\"%s\"" % long,
         "L2,2026-10-01,CID,North,1B P,,S-2,Burglary at shop premises.",
-        "L3,2026-10-01,CID,North,1B P,,S-3,\"Concerns of CSE: Child A being groomed. %s\"" % long]
+        "L3,2026-10-01,CID,North,1B P,,S-3,\"Concerns of CSE: Child A being groomed. %s\"" % long,
+        "L4\x1b[2J,2026-10-01,CID,North,1B P,,S-4,\"%s\"" % long]
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PY
 printf 'action_id,intel_id,action_type,action_at,unit,rationale\n' > "$TMP/actions.csv"
@@ -30,5 +31,13 @@ expect_eq "L2 status" "$(grep '^L2,' "$TMP/st.csv" | cut -d, -f2)" none
 expect_eq "L3 status" "$(grep '^L3,' "$TMP/st.csv" | cut -d, -f2)" gap
 grep -q 'rule "test.catastrophic" hit a PCRE2 resource limit (error -[0-9]*) on record "L1"' "$TMP/err" || \
 	fail "summary does not name the rule and record: $(cat "$TMP/err")"
-grep -q '^    indeterminate  1$' "$TMP/err" || fail "indeterminate count"
+grep -q '^    indeterminate  2$' "$TMP/err" || fail "indeterminate count"
+# each limit line says what the record's status is, and why
+grep -q 'on record "L1"; status indeterminate (the rule could have flagged it)$' "$TMP/err" || \
+	fail "L1 limit line: $(grep L1 "$TMP/err")"
+grep -q 'on record "L3"; status gap whatever the rule found' "$TMP/err" || \
+	fail "L3 limit line (flagged by other rules) says: $(grep '"L3"' "$TMP/err")"
+# an id from the data never sends control characters to the terminal
+grep -q 'on record "L4?\[2J"; status indeterminate' "$TMP/err" || fail "L4 limit line: $(grep L4 "$TMP/err")"
+if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; then fail "an escape character reached stderr"; fi
 echo ok

@@ -129,4 +129,12 @@ $GAPSCAN scan --intel "$TMP/bi.csv" --actions "$TMP/ba.csv" --as-of 2026-11-01 -
 	fail "before-log scan exit $?"
 expect_eq "actions before the log" "$(sed -n 's/^  before the log *//p' "$TMP/err")" 1
 expect_eq "actions citing an unknown id" "$(sed -n 's/^  unknown intel id *//p' "$TMP/err")" 1
+# a reject reason quoting a value from the data (here a duplicate id with
+# an escape sequence in it) shows its control characters as '?', on the
+# terminal and in --rejects
+printf 'intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative\nE\033[2J1,2026-10-01,CID,North,,,,x\nE\033[2J1,2026-10-02,CID,North,,,,y\n' > "$TMP/esc.csv"
+$G scan --intel "$TMP/esc.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/x.csv" \
+	--rejects "$TMP/esc_rej.csv" 2>"$TMP/err" || fail "escape scan exit $?"
+grep -q 'esc.csv:3: rejected: duplicate id "E?\[2J1" (first seen on line 2)$' "$TMP/err" || fail "escaped reject: $(cat "$TMP/err")"
+if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err" "$TMP/esc_rej.csv"; then fail "an escape character reached stderr or --rejects"; fi
 echo ok
