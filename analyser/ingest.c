@@ -63,6 +63,7 @@ struct idset {
 
 struct gs_ingest {
 	FILE *fp;
+	struct gs_hashed *hash; /* SHA-256 of the bytes read */
 	char *path;
 	enum gs_ingest_kind kind;
 	const struct gs_reader_ops *ops;
@@ -304,13 +305,13 @@ int gs_ingest_open(struct gs_ingest **out, const char *path,
 			in->ops = readers[i];
 	assert(in->ops != NULL);
 
-	in->fp = fopen(path, "rb");
+	in->fp = gs_hashed_open(path, &in->hash);
 	if (in->fp == NULL) {
 		rc = gs_error_set(err, GS_ERR_INPUT, path, 0, 0,
 				  "cannot open: %s", strerror(errno));
 		goto out;
 	}
-	if (fstat(fileno(in->fp), &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(gs_hashed_fd(in->hash), &st) == 0 && S_ISREG(st.st_mode))
 		in->size = (uint64_t)st.st_size;
 	rc = in->ops->open(&in->rd, in->fp, path, input, p->max_field, err);
 	if (rc < 0)
@@ -352,8 +353,7 @@ void gs_ingest_free(struct gs_ingest *in)
 		return;
 	if (in->ops != NULL && in->rd != NULL)
 		in->ops->close(in->rd);
-	if (in->fp != NULL)
-		fclose(in->fp);
+	gs_hashed_close(in->fp, in->hash);
 	for (size_t i = 0; i < MAX_ROLES; i++)
 		gs_buf_release(&in->trim[i]);
 	idset_release(&in->ids);
@@ -364,6 +364,12 @@ void gs_ingest_free(struct gs_ingest *in)
 uint64_t gs_ingest_offset(const struct gs_ingest *in)
 {
 	return in->ops->offset(in->rd);
+}
+
+void gs_ingest_digest(const struct gs_ingest *in, char out[65],
+		      uint64_t *size)
+{
+	gs_hashed_digest(in->hash, out, size);
 }
 
 uint64_t gs_ingest_size(const struct gs_ingest *in)

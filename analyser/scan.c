@@ -217,6 +217,7 @@ static int load_actions(const struct gs_scan_config *cfg, struct gs_link *link,
 		run->counts.actions_read++;
 		gs_link_add(link, &rec);
 	}
+	gs_ingest_digest(in, run->actions.sha256, &run->actions.size);
 	rc = 0;
 out:
 	gs_ingest_free(in);
@@ -786,25 +787,6 @@ static void discard_batch(struct batch *b)
 	gs_arena_reset(&b->scratch);
 }
 
-/* SHA-256 and size of an input, for the run's provenance. */
-struct input_hash {
-	struct gs_input_info *in;
-	const char *what;
-	int rc, err_no;
-};
-
-static void *hash_inputs(void *arg)
-{
-	struct input_hash *h = arg;
-
-	for (int i = 0; i < 2; i++) {
-		h[i].rc = gs_sha256_file(h[i].in->path, h[i].in->sha256,
-					 &h[i].in->size);
-		h[i].err_no = errno;
-	}
-	return NULL;
-}
-
 static void fill_slot(struct batch *b, const struct gs_intel_rec *rec,
 		      size_t ntext)
 {
@@ -859,9 +841,6 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	struct gs_error cb_err;
 	int show = cfg->progress && !cfg->quiet && isatty(2);
 	double t0 = now_seconds(), last_draw = 0;
-	struct input_hash hash[2];
-	pthread_t hash_tid;
-	int hashing = 0;
 
 	memset(&pl, 0, sizeof(pl));
 	gs_error_clear(&cb_err);
@@ -871,24 +850,20 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 					   : cfg->profile->sla_days;
 	run->intel.path = xstrdup(cfg->intel_path);
 	run->actions.path = xstrdup(cfg->actions_path);
+	/* both exports are checked before the long read of either */
 	for (int i = 0; i < 2; i++) {
-		hash[i].in = i ? &run->actions : &run->intel;
-		hash[i].what = i ? "actions export" : "intelligence export";
+		const char *path = i ? cfg->actions_path : cfg->intel_path;
 		struct stat st;
 
-		if (stat(hash[i].in->path, &st) == 0 && S_ISDIR(st.st_mode))
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			errno = EISDIR;
-		else if (access(hash[i].in->path, R_OK) == 0)
+		else if (access(path, R_OK) == 0)
 			continue;
-		return gs_error_set(err, GS_ERR_INPUT, hash[i].in->path, 0, 0,
-				    "cannot read %s: %s", hash[i].what,
+		return gs_error_set(err, GS_ERR_INPUT, path, 0, 0,
+				    "cannot read %s: %s",
+				    i ? "actions export" : "intelligence export",
 				    strerror(errno));
 	}
-	/* the inputs' SHA-256 (a second read of each file) while the actions
-	 * load: on one thread it held up every worker */
-	hashing = pthread_create(&hash_tid, NULL, hash_inputs, hash) == 0;
-	if (!hashing)
-		hash_inputs(hash);
 
 	link = gs_link_new(cfg->profile);
 	if ((rc = load_actions(cfg, link, run, err)) < 0)
@@ -1027,6 +1002,7 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 	if (rc < 0)
 		goto out;
 
+	gs_ingest_digest(in, run->intel.sha256, &run->intel.size);
 	run->counts.actions_unknown_intel =
 		gs_link_count_unknown(link, add_unknown, run);
 	run->counts.intel_bytes = gs_ingest_offset(in);
@@ -1077,14 +1053,6 @@ out:
 	free(pl.timings);
 	gs_ingest_free(in);
 	gs_link_free(link);
-	if (hashing)
-		pthread_join(hash_tid, NULL);
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (hash[i].rc < 0)
-			rc = gs_error_set(err, GS_ERR_INPUT, hash[i].in->path, 0,
-					  0, "cannot read %s: %s", hash[i].what,
-					  strerror(hash[i].err_no));
-	}
 	run->finished = now_seconds();
 	run->seconds = run->finished - t0;
 	return rc;

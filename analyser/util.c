@@ -684,28 +684,109 @@ void gs_sha256_hex(struct gs_sha256 *s, char out[65])
 	out[64] = '\0';
 }
 
-int gs_sha256_file(const char *path, char out[65], uint64_t *size)
-{
-	struct gs_sha256 s;
-	unsigned char *buf;
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int rc = 0;
+/* ---- hashed input stream ---- */
 
-	if (!fp)
+struct gs_hashed {
+	int fd;
+	uint64_t pos;	 /* offset of the next byte read */
+	uint64_t hashed; /* bytes [0, hashed) are in sha */
+	struct gs_sha256 sha;
+};
+
+static ssize_t hashed_read(void *cookie, char *buf, size_t size)
+{
+	struct gs_hashed *h = cookie;
+	ssize_t n;
+
+	do
+		n = read(h->fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	/* reads are sequential from where a seek put them: only the part past
+	 * what is hashed is new */
+	if (h->pos <= h->hashed && h->pos + (uint64_t)n > h->hashed) {
+		size_t skip = (size_t)(h->hashed - h->pos);
+
+		gs_sha256_update(&h->sha, buf + skip, (size_t)n - skip);
+		h->hashed = h->pos + (uint64_t)n;
+	}
+	h->pos += (uint64_t)n;
+	return n;
+}
+
+static int hashed_seek(void *cookie, off64_t *off, int whence)
+{
+	struct gs_hashed *h = cookie;
+	off_t at = lseek(h->fd, (off_t)*off, whence);
+
+	if (at < 0)
 		return -1;
-	buf = xmalloc(1 << 20);
-	gs_sha256_init(&s);
-	while ((n = fread(buf, 1, 1 << 20, fp)) > 0)
-		gs_sha256_update(&s, buf, n);
-	if (ferror(fp))
-		rc = -1;
+	/* forward past unread bytes would leave a hole in the hash */
+	if ((uint64_t)at > h->hashed) {
+		lseek(h->fd, (off_t)h->pos, SEEK_SET);
+		errno = EINVAL;
+		return -1;
+	}
+	h->pos = (uint64_t)at;
+	*off = at;
+	return 0;
+}
+
+static int hashed_cookie_close(void *cookie)
+{
+	struct gs_hashed *h = cookie;
+
+	return close(h->fd);
+}
+
+FILE *gs_hashed_open(const char *path, struct gs_hashed **out)
+{
+	cookie_io_functions_t io = {hashed_read, NULL, hashed_seek,
+				    hashed_cookie_close};
+	struct gs_hashed *h;
+	FILE *fp;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0)
+		return NULL;
+	h = xcalloc(1, sizeof(*h));
+	h->fd = fd;
+	gs_sha256_init(&h->sha);
+	fp = fopencookie(h, "rb", io);
+	if (!fp) {
+		int e = errno;
+
+		close(fd);
+		free(h);
+		errno = e;
+		return NULL;
+	}
+	*out = h;
+	return fp;
+}
+
+int gs_hashed_fd(const struct gs_hashed *h)
+{
+	return h->fd;
+}
+
+void gs_hashed_digest(const struct gs_hashed *h, char out[65],
+		      uint64_t *size)
+{
+	struct gs_sha256 s = h->sha; /* finalising a copy: reading may go on */
+
 	if (size)
-		*size = s.len;
+		*size = h->hashed;
 	gs_sha256_hex(&s, out);
-	free(buf);
-	fclose(fp);
-	return rc;
+}
+
+void gs_hashed_close(FILE *fp, struct gs_hashed *h)
+{
+	if (fp)
+		fclose(fp); /* closes the fd through the cookie */
+	free(h);
 }
 
 /* ---- owner-only output through a temporary file ---- */

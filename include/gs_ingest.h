@@ -65,6 +65,11 @@ void gs_column_list(const struct gs_str *cols, size_t ncols, char *out,
 
 uint64_t gs_ingest_offset(const struct gs_ingest *in); /* bytes consumed */
 uint64_t gs_ingest_size(const struct gs_ingest *in);   /* file size or 0 */
+/* SHA-256 (hex) and length of the bytes read so far: of the whole input
+ * once the last record has been returned. The input is read once, so a
+ * pipe works and the hash is of exactly what was scanned. */
+void gs_ingest_digest(const struct gs_ingest *in, char out[65],
+		      uint64_t *size);
 /* 1 when an id equal to id[0..n) was accepted from this export so far (the
  * first of duplicates is; a rejected row's id is not), else 0. */
 int gs_ingest_has_id(const struct gs_ingest *in, const char *id, size_t n);

@@ -88,7 +88,20 @@ void gs_sha256_hex(struct gs_sha256 *s, char out[65]); /* finalises */
  * when it has them (the default). */
 void gs_sha256_set_accel(int on);
 /* Hashes a whole file; returns 0 or -1 (errno set). */
-int gs_sha256_file(const char *path, char out[65], uint64_t *size);
+/* An input stream that computes the SHA-256 of the bytes it reads, so an
+ * export is read once (a pipe can be read only once) and the hash is of
+ * exactly the bytes scanned. A seek back (a reader resyncing) re-reads
+ * bytes already hashed: they are not hashed again. gs_hashed_open returns
+ * a FILE to read with stdio (NULL and errno on failure) and *h to ask for
+ * the hash; h lives until gs_hashed_close, which closes the FILE too. */
+struct gs_hashed;
+FILE *gs_hashed_open(const char *path, struct gs_hashed **h);
+/* Hex digest and byte count of everything read so far (the whole file
+ * once the reader has reached its end). */
+void gs_hashed_digest(const struct gs_hashed *h, char out[65],
+		      uint64_t *size);
+void gs_hashed_close(FILE *fp, struct gs_hashed *h);
+int gs_hashed_fd(const struct gs_hashed *h); /* for fstat */
 
 /* Parses a run id (runs.id) as every command takes one: decimal digits
  * only, no sign, space or other text, from 1 to LLONG_MAX. Returns 0 and

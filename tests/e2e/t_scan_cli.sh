@@ -129,6 +129,24 @@ $GAPSCAN scan --intel "$TMP/bi.csv" --actions "$TMP/ba.csv" --as-of 2026-11-01 -
 	fail "before-log scan exit $?"
 expect_eq "actions before the log" "$(sed -n 's/^  before the log *//p' "$TMP/err")" 1
 expect_eq "actions citing an unknown id" "$(sed -n 's/^  unknown intel id *//p' "$TMP/err")" 1
+# an export read from a pipe: read once, the same results as from the file,
+# and the stored SHA-256 is of the bytes read
+cat "$TMP/intel.csv" | $G scan --intel /dev/stdin --actions "$TMP/actions.csv" --as-of 2026-11-01 \
+	--out "$TMP/pipe.csv" --db "$TMP/pipe.db" 2>"$TMP/err" || fail "scan from a pipe exit $?: $(cat "$TMP/err")"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/file.csv" 2>/dev/null
+cmp -s "$TMP/pipe.csv" "$TMP/file.csv" || fail "a pipe gives other exceptions than the file"
+expect_eq "piped intel SHA-256" "$(sqlite3 "$TMP/pipe.db" "select sha256 || ' ' || size from inputs where role = 'intel'")" \
+	"$(sha256sum < "$TMP/intel.csv" | cut -d' ' -f1) $(wc -c < "$TMP/intel.csv")"
+# an unterminated quote makes the reader go back and re-read: each byte is
+# still hashed once
+printf 'intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative\nU0,2026-10-01,CID,North,,,,plain\nU1,2026-10-01,CID,North,,,,"never closed\nU2,2026-10-02,CID,North,,,,plain\nU3,2026-10-03,CID,North,,,,plain\n' > "$TMP/unterm.csv"
+$G scan --intel "$TMP/unterm.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/x.csv" \
+	--db "$TMP/unterm.db" 2>"$TMP/err" || fail "unterminated scan exit $?"
+grep -q 'unterminated quoted field' "$TMP/err" || fail "no unterminated-quote reject: $(cat "$TMP/err")"
+expect_eq "SHA-256 after a re-read" "$(sqlite3 "$TMP/unterm.db" "select sha256 || ' ' || size from inputs where role = 'intel'")" \
+	"$(sha256sum < "$TMP/unterm.csv" | cut -d' ' -f1) $(wc -c < "$TMP/unterm.csv")"
+expect_eq "records around the unterminated quote still read" \
+	"$(sed -n 's/^records read *//p;s/^  assessed *//p' "$TMP/err" | tr '\n' ' ')" "4 3 "
 # a reject reason quoting a value from the data (here a duplicate id with
 # an escape sequence in it) shows its control characters as '?', on the
 # terminal and in --rejects
