@@ -67,6 +67,10 @@ void gs_assess_status(long log_day, long as_of, int sla,
 	for (size_t i = 0; i < nacts; i++) {
 		const struct gs_action *a = acts[i];
 
+		/* not yet taken at the as-of date (a run as of an earlier
+		 * date): the status is what was known then */
+		if (a->day > as_of)
+			continue;
 		if (a->day < log_day) {
 			out->actions_before_log++;
 			continue;

@@ -787,6 +787,27 @@ static void discard_batch(struct batch *b)
 	gs_arena_reset(&b->scratch);
 }
 
+/* A record logged after the as-of date cannot be assessed at it (days
+ * would be negative): it is a reject naming both dates. Its id is in the
+ * export, so actions citing it are not "unknown". */
+static void reject_after_as_of(const struct gs_scan_config *cfg,
+			       struct gs_link *link, struct gs_run *run,
+			       const struct gs_intel_rec *rec,
+			       struct gs_error *err)
+{
+	char logged[11], as_of[11];
+
+	gs_date_format(rec->logged_day, logged);
+	gs_date_format(cfg->as_of, as_of);
+	gs_error_set(err, GS_ERR_REJECT, cfg->intel_path, rec->line, 0,
+		     "logged on %s, after the as-of date %s: not assessed",
+		     logged, as_of);
+	run->counts.rejected++;
+	add_reject(run, err);
+	gs_error_clear(err);
+	gs_link_mark_seen(link, rec->id.ptr, rec->id.len);
+}
+
 static void fill_slot(struct batch *b, const struct gs_intel_rec *rec,
 		      size_t ntext)
 {
@@ -971,6 +992,10 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 				rc = r;
 				eof = 1;
 				break;
+			}
+			if (rec.logged_day > cfg->as_of) {
+				reject_after_as_of(cfg, link, run, &rec, err);
+				continue;
 			}
 			fill_slot(b, &rec, cfg->profile->ntext);
 		}

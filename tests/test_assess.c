@@ -166,7 +166,7 @@ Test(assess, earliest_in_time_action_is_first)
 	a = status_of("I1", "2026-10-01", "2026-11-01");
 	cr_expect_eq(a.status, GS_STATUS_ACTIONED);
 	cr_expect_str_eq(a.first_action->action_id, "A2");
-	cr_expect_eq(a.nqualifying, 3);
+	cr_expect_eq(a.nqualifying, 2); /* A3 is after the as-of date */
 }
 
 static void seen_cb(void *ctx, const struct gs_action *a, const char *id)
@@ -243,6 +243,27 @@ Test(assess, adding_after_a_lookup_on_a_one_action_index)
 	cr_assert_eq(gs_link_find(link, "I3", 2, &acts), 1);
 	cr_expect_str_eq(acts[0]->action_id, "A3");
 	cr_expect_eq(gs_link_count(link), 3);
+}
+
+/* A run as of an earlier date sees only the actions taken by then: a
+ * referral after the as-of date leaves the record open or a gap, and an
+ * action on the as-of date itself counts. */
+Test(assess, actions_after_the_as_of_date_are_not_yet_taken)
+{
+	struct gs_assessment a;
+
+	act("A1", "I1", "referral", "2026-10-20", "");
+	a = status_of("I1", "2026-10-01", "2026-10-05");
+	cr_expect_eq(a.status, GS_STATUS_OPEN);
+	cr_expect_eq(a.days, 4);
+	cr_expect_null(a.first_action);
+	a = status_of("I1", "2026-10-01", "2026-10-19");
+	cr_expect_eq(a.status, GS_STATUS_GAP);
+	cr_expect_eq(a.days, 18);
+	a = status_of("I1", "2026-10-01", "2026-10-20");
+	cr_expect_eq(a.status, GS_STATUS_LATE);
+	cr_expect_eq(a.days, 19);
+	cr_expect_eq(a.nqualifying, 1);
 }
 
 Test(assess, status_names_are_the_documented_ones)

@@ -68,6 +68,21 @@ set +e; $G scan --intel "$TMP/nocol.csv" --actions "$TMP/actions.csv" --as-of 20
 expect_eq "missing column exit" "$rc" 3
 grep -q 'narrative' "$TMP/err" || fail "missing column message: $(cat "$TMP/err")"
 [ ! -e "$TMP/x.csv" ] || fail "no output on input error"
+# as of an earlier date: actions taken after it do not count (I1 and I2 are
+# open, not actioned), and a record logged after it is a reject naming both
+# dates (I3), whose id still counts as in the export for actions citing it
+cp "$TMP/actions.csv" "$TMP/actions_asof.csv"
+echo "A6,I3,referral,2026-10-29,MASH," >> "$TMP/actions_asof.csv"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions_asof.csv" --as-of 2026-10-05 \
+	--out "$TMP/asof.csv" --status-out "$TMP/asof_st.csv" --rejects "$TMP/asof_rej.csv" 2>"$TMP/err" ||
+	fail "--as-of 2026-10-05 exit $?"
+expect_eq "statuses as of 2026-10-05" "$(tail -n +2 "$TMP/asof_st.csv" | cut -d, -f1,2 | tr '\n' ' ')" \
+	"I1,open I2,open I4,gap I5,none "
+expect_eq "exceptions as of 2026-10-05" "$(tail -n +2 "$TMP/asof.csv" | cut -d, -f1,5,6 | tr '\n' ' ')" "I4,gap,34 "
+expect_eq "record logged after the as-of date" "$(tail -n +2 "$TMP/asof_rej.csv")" \
+	"$TMP/intel.csv,4,\"logged on 2026-10-28, after the as-of date 2026-10-05: not assessed\""
+expect_eq "read, rejected, assessed" "$(sed -n 's/^records read *//p;s/^  rejected *//p;s/^  assessed *//p' "$TMP/err" | head -3 | tr '\n' ' ')" "5 1 4 "
+expect_eq "its action is not 'unknown'" "$(sed -n 's/^  unknown intel id *//p' "$TMP/err")" 1
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
