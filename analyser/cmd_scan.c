@@ -1,8 +1,11 @@
 /* cmd_scan.c - `gapscan scan`: options -> config, run, outputs, summary. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gs_cli.h"
@@ -104,6 +107,74 @@ static int parse_int(const char *s, long min, long max, long *out)
 }
 
 /* Returns 0 to run, -1 after --help, or GS_EXIT_USAGE. */
+/* Whether paths a and b name one file: the same inode when both exist,
+ * else the same canonical directory and last component (an output not yet
+ * written). Devices are never the same file (--out /dev/null twice). A
+ * path that cannot be resolved is taken as distinct: opening it fails
+ * later with its own message. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char da[PATH_MAX], db[PATH_MAX];
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+
+	if (ea && eb) /* /dev/null twice is fine */
+		return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return 0;
+	{
+		char *ca = xstrdup(a), *cb = xstrdup(b);
+		int same = realpath(dirname(ca), da) && realpath(dirname(cb), db) &&
+			   strcmp(da, db) == 0;
+
+		free(ca);
+		free(cb);
+		if (!same)
+			return 0;
+		ca = xstrdup(a);
+		cb = xstrdup(b);
+		same = strcmp(basename(ca), basename(cb)) == 0;
+		free(ca);
+		free(cb);
+		return same;
+	}
+}
+
+/* An output written over an input, or over another output, would lose
+ * one of them: refused before anything is read. */
+static int distinct_files(const struct scan_opts *o)
+{
+	const struct {
+		const char *opt, *path;
+		int output;
+	} f[] = {
+		{"--intel", o->intel, 0},	  {"--actions", o->actions, 0},
+		{"--links", o->links, 0},	  {"--profile", o->profile, 0},
+		{"--overrides", o->overrides, 0}, {"--out", o->out, 1},
+		{"--status-out", o->status_out, 1}, {"--rejects", o->rejects, 1},
+		{"--chains-out", o->chains_out, 1}, {"--db", o->db, 1},
+	};
+	size_t n = sizeof(f) / sizeof(f[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].output || !f[i].path || strcmp(f[i].path, "-") == 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i || !f[j].path || (f[j].output && j < i))
+				continue;
+			if (strcmp(f[j].path, "-") == 0 ||
+			    !same_file(f[i].path, f[j].path))
+				continue;
+			return gs_cli_usage_error(
+				"%s and %s name the same file (%s): one would "
+				"be written over the other",
+				f[i].opt, f[j].opt, f[i].path);
+		}
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct scan_opts *o)
 {
 	int c;
@@ -165,7 +236,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 	if (!o->intel || !o->actions)
 		return gs_cli_usage_error("scan needs --intel FILE and --actions "
 					  "FILE; see gapscan scan --help");
-	return 0;
+	return distinct_files(o);
 }
 
 /* Text cells go through the report module's CSV quoter (RFC 4180, and a

@@ -83,6 +83,22 @@ expect_eq "record logged after the as-of date" "$(tail -n +2 "$TMP/asof_rej.csv"
 	"$TMP/intel.csv,4,\"logged on 2026-10-28, after the as-of date 2026-10-05: not assessed\""
 expect_eq "read, rejected, assessed" "$(sed -n 's/^records read *//p;s/^  rejected *//p;s/^  assessed *//p' "$TMP/err" | head -3 | tr '\n' ' ')" "5 1 4 "
 expect_eq "its action is not 'unknown'" "$(sed -n 's/^  unknown intel id *//p' "$TMP/err")" 1
+# an output naming an input, or another output, is refused before any work
+# (the export would have been replaced by the exception list)
+sum_before=$(sha256sum < "$TMP/intel.csv")
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out "$TMP/intel.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "--out over --intel exit" "$rc" 2
+expect_eq "--out over --intel message" "$(cat "$TMP/err")" \
+	"gapscan: --out and --intel name the same file ($TMP/intel.csv): one would be written over the other"
+expect_eq "the export is untouched" "$(sha256sum < "$TMP/intel.csv")" "$sum_before"
+mkdir -p "$TMP/o"
+set +e; (cd "$TMP/o" && $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out x.csv \
+	--rejects "$TMP/o/../o/x.csv" 2>"$TMP/err"); rc=$?; set -e
+expect_eq "two outputs, one file (not yet written) exit" "$rc" 2
+grep -q -- '--out and --rejects name the same file' "$TMP/err" || fail "two outputs message: $(cat "$TMP/err")"
+[ ! -e "$TMP/o/x.csv" ] || fail "an output was written"
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --db "$TMP/actions.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "--db over --actions exit" "$rc" 2
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
