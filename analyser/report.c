@@ -1014,6 +1014,60 @@ out:
 	return rc;
 }
 
+static int differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+int gs_report_caveat(const struct gs_store_run_row *run,
+		     const struct gs_store_run_row *prev, char *out, size_t n)
+{
+	struct gs_buf b;
+	int parts = 0;
+
+	gs_buf_init(&b, 0);
+	if (run->sla_days != prev->sla_days) {
+		gs_buf_printf(&b, "an SLA of %d days (this run: %d)",
+			      prev->sla_days, run->sla_days);
+		parts++;
+	}
+	if (run->threshold != prev->threshold) {
+		gs_buf_printf(&b, "%sa threshold of %d (this run: %d)",
+			      parts ? ", " : "", prev->threshold,
+			      run->threshold);
+		parts++;
+	}
+	if (differs(run->rules_hash, prev->rules_hash)) {
+		gs_buf_printf(&b, "%sanother rule pack (%s)", parts ? ", " : "",
+			      prev->rules_version && prev->rules_version[0]
+				      ? prev->rules_version
+				      : "unversioned");
+		parts++;
+	}
+	if (differs(run->profile_sha256, prev->profile_sha256)) {
+		gs_buf_printf(&b, "%sanother export profile", parts ? ", " : "");
+		parts++;
+	}
+	out[0] = '\0';
+	if (parts)
+		snprintf(out, n,
+			 "Run %lld used %s: changes against it may come from "
+			 "the settings, not from what was done.",
+			 prev->id, b.data);
+	else if (!differs(run->intel_sha256, prev->intel_sha256) &&
+		 !differs(run->actions_sha256, prev->actions_sha256))
+		snprintf(out, n,
+			 differs(run->as_of, prev->as_of)
+				 ? "Run %lld scanned the same exports as of %s: "
+				   "changes against it come from the as-of date "
+				   "only."
+				 : "Run %lld scanned the same exports as of the "
+				   "same date %s: it is a repeat of this run.",
+			 prev->id, prev->as_of ? prev->as_of : "");
+	gs_buf_release(&b);
+	return out[0] != '\0';
+}
+
 int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 		   const char *marking, struct gs_error *err)
 {
@@ -1046,6 +1100,8 @@ int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 		if ((rc = gs_store_run_get(s, prev, &r->prev, err)) < 0)
 			goto out;
 		head_from_run(r->head_prev, r->prev);
+		gs_report_caveat(r->run, r->prev, r->caveat,
+				 sizeof(r->caveat));
 		if ((rc = run_median(s, prev, &r->median_days_prev, err)) < 0)
 			goto out;
 	}

@@ -62,6 +62,7 @@ static const char style1[] =
 	".meta{display:flex;flex-wrap:wrap;gap:1mm 6mm;margin:0;color:var(--muted)}\n"
 	".meta b{color:var(--ink)}\n"
 	".note{color:var(--muted);font-size:8.5pt}\n"
+	".caveat{border-left:3pt solid var(--navy);padding:1mm 3mm;margin:2mm 0}\n"
 	".public{border:1pt solid var(--navy);padding:2mm 3mm;margin:3mm 0;"
 	"background:var(--band)}\n"
 	".cards{display:grid;grid-template-columns:repeat(3,1fr);gap:3mm;"
@@ -269,7 +270,15 @@ static void headline(FILE *fp, const struct gs_report *r)
 	if (r->prev)
 		fprintf(fp, " Compared with run %lld (as of %s).", r->prev->id,
 			r->prev->as_of);
-	fputs("</p>\n</section>\n", fp);
+	fputs("</p>\n", fp);
+	if (r->caveat[0]) {
+		fputs("<p class=\"caveat\" id=\"head-caveat\"><b>Read the "
+		      "changes with care.</b> ",
+		      fp);
+		gs_report_html_text(fp, r->caveat, strlen(r->caveat));
+		fputs("</p>\n", fp);
+	}
+	fputs("</section>\n", fp);
 }
 
 /* ---- repeat intelligence, right after the headline ---- */

@@ -105,6 +105,9 @@ static json_t *headline(const struct gs_report *r)
 	json_object_set_new(m, "previous",
 			    r->prev ? days(r->median_days_prev) : json_null());
 	json_object_set_new(h, "median_days_to_first_action", m);
+	json_object_set_new(h, "comparison_caveat",
+			    r->caveat[0] ? json_string(r->caveat)
+					 : json_null());
 	return h;
 }
 

@@ -92,6 +92,11 @@ static void headline(FILE *fp, const struct gs_report *r)
 		fputs(" | ", fp);
 	}
 	fputs(" |\n\n", fp);
+	if (r->caveat[0]) {
+		fputs("**Read the changes with care.** ", fp);
+		mds(fp, r->caveat);
+		fputs("\n\n", fp);
+	}
 }
 
 static void chain_kinds(FILE *fp, const struct gs_report *r)

@@ -170,6 +170,9 @@ struct gs_report {
 	struct gs_store_run_row *prev; /* the run before it, or NULL */
 
 	struct gs_cell head[GS_NHEAD], head_prev[GS_NHEAD];
+	/* when prev was made with other settings or the same exports: a
+	 * sentence saying so, for every comparison with it ("" when none) */
+	char caveat[512];
 	double median_days, median_days_prev; /* -1 when none or hidden */
 
 	struct gs_cell funnel[GS_NSTAGES];
@@ -208,6 +211,12 @@ struct gs_report {
 int gs_report_load(struct gs_report *r, struct gs_store *s, long long run,
 		   const char *marking, struct gs_error *err);
 void gs_report_release(struct gs_report *r);
+
+/* The caveat a comparison of run with prev needs (into out, n bytes): the
+ * settings that differ (SLA, threshold, rule pack, profile), or that both
+ * scanned the same exports. Returns 1 when there is one, else 0 (out ""). */
+int gs_report_caveat(const struct gs_store_run_row *run,
+		     const struct gs_store_run_row *prev, char *out, size_t n);
 
 /* Makes r publishable: drops the exception list, the chains (keeping the
  * counts by entity type) and the isolated list, zeroes the counts of

@@ -989,3 +989,58 @@ Test(model, explain_lists_chains_of_a_record)
 		"      C-4 2026-10-20 actioned\n"
 		"isolated entry: yes\n");
 }
+
+/* A comparison with a run made under other settings says which, so a fall
+ * in "actioned in time" after --sla-days 3 is not read as worse work; the
+ * same exports say the change is the as-of date, or a repeat. */
+Test(model, comparison_caveat_names_what_differs)
+{
+	struct gs_store_run_row run, prev;
+	char out[512];
+
+	memset(&run, 0, sizeof(run));
+	run.id = 3;
+	run.sla_days = 3;
+	run.threshold = 3;
+	run.rules_hash = "R";
+	run.profile_sha256 = "P";
+	run.intel_sha256 = "I";
+	run.actions_sha256 = "A";
+	run.as_of = "2026-12-01";
+	prev = run;
+	prev.id = 2;
+	prev.as_of = "2026-11-01";
+	prev.intel_sha256 = "I0";
+	cr_expect_eq(gs_report_caveat(&run, &prev, out, sizeof out), 0);
+	cr_expect_str_eq(out, "");
+
+	prev.sla_days = 7;
+	prev.threshold = 4;
+	prev.rules_hash = "R0";
+	prev.rules_version = "2026.10";
+	cr_expect_eq(gs_report_caveat(&run, &prev, out, sizeof out), 1);
+	cr_expect_str_eq(out, "Run 2 used an SLA of 7 days (this run: 3), a "
+			      "threshold of 4 (this run: 3), another rule pack "
+			      "(2026.10): changes against it may come from the "
+			      "settings, not from what was done.");
+
+	prev = run;
+	prev.id = 2;
+	prev.profile_sha256 = "P0";
+	gs_report_caveat(&run, &prev, out, sizeof out);
+	cr_expect_str_eq(out, "Run 2 used another export profile: changes "
+			      "against it may come from the settings, not from "
+			      "what was done.");
+
+	prev = run;
+	prev.id = 2;
+	prev.as_of = "2026-11-01";
+	gs_report_caveat(&run, &prev, out, sizeof out);
+	cr_expect_str_eq(out, "Run 2 scanned the same exports as of "
+			      "2026-11-01: changes against it come from the "
+			      "as-of date only.");
+	prev.as_of = "2026-12-01";
+	gs_report_caveat(&run, &prev, out, sizeof out);
+	cr_expect_str_eq(out, "Run 2 scanned the same exports as of the same "
+			      "date 2026-12-01: it is a repeat of this run.");
+}

@@ -187,4 +187,16 @@ fi
 # the database still takes runs
 scan 2026-11-16 "$TMP/actions2.csv"
 expect_eq "next run id" "$($G runs --db "$DB" --format csv | sed -n 2p | cut -d, -f1)" 4
+# a report compared with a run made under another SLA says so, in every
+# format a reader sees; one under the same settings does not
+C=$TMP/caveat.db
+$G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-01 --db "$C" --out /dev/null --quiet
+$G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-01 --sla-days 3 --db "$C" --out /dev/null --quiet
+want="Run 1 used an SLA of 7 days (this run: 3): changes against it may come from the settings, not from what was done."
+$G report --db "$C" --format md | grep -qF "**Read the changes with care.** $want" || fail "md caveat"
+$G report --db "$C" --format html | grep -qF "<p class=\"caveat\" id=\"head-caveat\"><b>Read the changes with care.</b> $want</p>" || fail "html caveat"
+expect_eq "json caveat" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["headline"]["comparison_caveat"])')" "$want"
+$G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-02 --sla-days 3 --db "$C" --out /dev/null --quiet
+expect_eq "same settings, same exports" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["headline"]["comparison_caveat"])')" \
+	"Run 2 scanned the same exports as of 2026-11-01: changes against it come from the as-of date only."
 echo "history ok"
