@@ -376,6 +376,44 @@ static void put_clean(FILE *fp, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
 }
 
+/* A database made by someone else (an empty file, sqlite3 itself) may be
+ * open to other users: gapscan creates its own 0600 but does not change
+ * the mode of a file it did not create; it says so, even with --quiet. */
+static void warn_open_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 077))
+		fprintf(stderr,
+			"gapscan: warning: %s is open to other users (mode "
+			"%04o) and will hold sensitive data: chmod 600 %s\n",
+			path, (unsigned)(st.st_mode & 07777), path);
+}
+
+/* Settings in force that the command line did not name: overrides found
+ * beside the pack, and a GAPSCAN_DB that scan does not use. */
+static void print_settings(const struct gs_rules *rules,
+			   const struct scan_opts *o)
+{
+	size_t n = gs_rules_noverrides(rules);
+	const char *env = getenv("GAPSCAN_DB");
+
+	if (n) {
+		fprintf(stderr, "overrides in force %zu:", n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s %s (%s)", i ? ";" : "",
+				gs_rules_override(rules, i)->rule_id,
+				gs_rules_override(rules, i)->what);
+		fputc('\n', stderr);
+	}
+	if (!o->db && env && env[0])
+		fprintf(stderr,
+			"run not stored: scan stores only with --db "
+			"(GAPSCAN_DB=%s is where the history commands read)\n",
+			env);
+}
+
 static void print_summary(const struct gs_run *run,
 			  const struct gs_rules *rules, int links)
 {
@@ -557,6 +595,7 @@ int gs_cmd_scan(int argc, char **argv)
 		dw.created = access(o.db, F_OK) != 0;
 		if ((rc = gs_store_open(&dw.store, o.db, 1, &err)) < 0)
 			goto fail;
+		warn_open_mode(o.db);
 		gs_store_meta_from_config(&dw.meta, &cfg);
 		if ((rc = gs_store_begin(dw.store, &err)) < 0)
 			goto fail;
@@ -589,8 +628,10 @@ int gs_cmd_scan(int argc, char **argv)
 	}
 	if ((rc = write_exceptions(o.out, &run, rules, &err)) < 0)
 		goto fail;
-	if (!o.quiet)
+	if (!o.quiet) {
 		print_summary(&run, rules, o.links != NULL);
+		print_settings(rules, &o);
+	}
 	if (o.timings)
 		print_timings(&run, rules);
 	goto out;

@@ -16,6 +16,17 @@ tail -n 1 "$TMP/plain" | grep -q '^  none$' || fail "overrides listed without --
 $G rules test "$TMP/pack" --overrides "$O" > "$TMP/t" || fail "rules test --overrides exit $?: $(tail -3 "$TMP/t")"
 set +e; $G rules test "$TMP/pack" --overrides "$TMP/none.json" 2>"$TMP/err" >/dev/null; rc=$?; set -e
 expect_eq "rules test with a missing overrides file" "$rc" 4
+# scan says which overrides are in force, and that a GAPSCAN_DB in the
+# environment did not store the run (only --db does)
+GAPSCAN_DB="$TMP/env.db" $G scan --rules "$TMP/pack" --overrides "$O" --intel corpus/demo/intel.csv \
+	--actions corpus/demo/actions.csv --as-of 2026-11-01 --out /dev/null 2>"$TMP/err" || fail "scan exit $?"
+grep -qx 'overrides in force 3: vehicles.van (disabled); vehicles.car (weight 3 -> 1, +1 exclude); vehicles.taxi (+2 patterns)' "$TMP/err" || fail "scan overrides line: $(tail -4 "$TMP/err")"
+grep -qx "run not stored: scan stores only with --db (GAPSCAN_DB=$TMP/env.db is where the history commands read)" "$TMP/err" ||
+	fail "GAPSCAN_DB notice: $(tail -3 "$TMP/err")"
+[ ! -e "$TMP/env.db" ] || fail "GAPSCAN_DB created a database"
+$G scan --rules "$TMP/pack" --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-01 \
+	--out /dev/null 2>"$TMP/err" || fail "scan exit $?"
+grep -q 'overrides in force\|run not stored' "$TMP/err" && fail "settings lines without overrides or GAPSCAN_DB"
 # a description that is not a string, in each place one may stand, is a
 # rule error (exit 4) naming the file, line and key, as for any other key
 R=tests/data/rules

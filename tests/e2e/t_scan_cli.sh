@@ -99,6 +99,17 @@ grep -q -- '--out and --rejects name the same file' "$TMP/err" || fail "two outp
 [ ! -e "$TMP/o/x.csv" ] || fail "an output was written"
 set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --db "$TMP/actions.csv" 2>"$TMP/err"; rc=$?; set -e
 expect_eq "--db over --actions exit" "$rc" 2
+# a database file someone else made open to others is used, with a warning
+# (even with --quiet); one gapscan creates is 0600 and draws none
+: > "$TMP/loose.db"; chmod 644 "$TMP/loose.db"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out /dev/null \
+	--db "$TMP/loose.db" --quiet 2>"$TMP/err" || fail "loose db exit $?"
+expect_eq "loose database warning" "$(cat "$TMP/err")" \
+	"gapscan: warning: $TMP/loose.db is open to other users (mode 0644) and will hold sensitive data: chmod 600 $TMP/loose.db"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out /dev/null \
+	--db "$TMP/own.db" --quiet 2>"$TMP/err" || fail "new db exit $?"
+expect_eq "own database: no warning" "$(cat "$TMP/err")" ""
+expect_eq "own database mode" "$(stat -c %a "$TMP/own.db")" 600
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
