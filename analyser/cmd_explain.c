@@ -180,17 +180,37 @@ static int read_record(struct subject *s, const struct explain_opts *o,
 {
 	struct gs_ingest *in = NULL;
 	struct gs_intel_rec rec;
+	struct gs_buf rejects; /* the first few, for a "not found" */
+	unsigned long nrejects = 0;
 	int rc;
 
+	gs_buf_init(&rejects, 0);
 	rc = gs_ingest_open(&in, o->intel, GS_INGEST_INTEL, p, err);
 	if (rc < 0)
 		goto out;
 	for (;;) {
 		rc = gs_ingest_next_intel(in, &rec, err);
-		if (rc == GS_ERR_REJECT)
+		if (rc == GS_ERR_REJECT) {
+			if (nrejects++ < 3)
+				gs_buf_printf(&rejects, "%sline %ld: %s",
+					      nrejects > 1 ? "; " : "",
+					      err->line, err->msg);
+			gs_error_clear(err);
 			continue;
+		}
 		if (rc < 0)
 			goto out;
+		if (rc == 0 && nrejects) {
+			rc = gs_error_set(err, GS_ERR_INPUT, o->intel, 0, 0,
+					  "id '%s' not found among the records "
+					  "read; %lu row%s rejected, which it may "
+					  "be (%s%s)",
+					  o->id, nrejects,
+					  nrejects > 1 ? "s were" : " was",
+					  rejects.data,
+					  nrejects > 3 ? "; ..." : "");
+			goto out;
+		}
 		if (rc == 0) {
 			rc = gs_error_set(err, GS_ERR_INPUT, o->intel, 0, 0,
 					  "id '%s' not found", o->id);
@@ -214,6 +234,7 @@ static int read_record(struct subject *s, const struct explain_opts *o,
 	rc = 0;
 out:
 	gs_ingest_free(in);
+	gs_buf_release(&rejects);
 	return rc;
 }
 

@@ -110,6 +110,14 @@ $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01
 	--db "$TMP/own.db" --quiet 2>"$TMP/err" || fail "new db exit $?"
 expect_eq "own database: no warning" "$(cat "$TMP/err")" ""
 expect_eq "own database mode" "$(stat -c %a "$TMP/own.db")" 600
+# explain --id for a record that was rejected says which rows were, and why
+printf 'intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative\nI-1,2026-10-01,CID,North,,,,x\nI-2,2026-13-01,CID,North,,,,y\n' > "$TMP/ex_rej.csv"
+set +e; $G explain --intel "$TMP/ex_rej.csv" --id I-2 2>"$TMP/err"; rc=$?; set -e
+expect_eq "explain of a rejected id exit" "$rc" 3
+expect_eq "explain of a rejected id" "$(cat "$TMP/err")" \
+	"gapscan: $TMP/ex_rej.csv: id 'I-2' not found among the records read; 1 row was rejected, which it may be (line 3: unparseable date \"2026-13-01\" in column \"logged_at\")"
+set +e; $G explain --intel "$TMP/intel.csv" --id NOPE 2>"$TMP/err"; rc=$?; set -e
+expect_eq "explain of an absent id" "$rc:$(cat "$TMP/err")" "3:gapscan: $TMP/intel.csv: id 'NOPE' not found"
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
