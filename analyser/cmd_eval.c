@@ -164,7 +164,7 @@ static int parse_opts(int argc, char **argv, struct eval_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", eval_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", eval_options, NULL)) != -1) {
 		switch (c) {
 		case O_INTEL: o->intel = optarg; break;
 		case O_LABELS: o->labels = optarg; break;
@@ -173,6 +173,7 @@ static int parse_opts(int argc, char **argv, struct eval_opts *o)
 		case O_OVERRIDES: o->overrides = optarg; break;
 		case O_SHOW_TEXT: o->show_text = 1; break;
 		case O_JSON: o->json = 1; break;
+		case 'h':
 		case O_HELP:
 			fputs(eval_usage, stdout);
 			return 1;

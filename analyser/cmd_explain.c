@@ -108,7 +108,7 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", explain_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", explain_options, NULL)) != -1) {
 		switch (c) {
 		case O_TEXT: o->text = optarg; break;
 		case O_INTEL: o->intel = optarg; break;
@@ -125,6 +125,7 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 				return gs_cli_usage_error(
 					"--run: \"%s\" is not a run id", optarg);
 			break;
+		case 'h':
 		case O_HELP:
 			fputs(explain_usage, stdout);
 			return 1;

@@ -264,7 +264,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, int allowed,
 	o->fmt = &writers[0];
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		if ((c == O_RUN || c == O_BY) && !(allowed & (1 << c)))
 			c = '?';
 		switch (c) {
@@ -297,6 +297,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, int allowed,
 					optarg);
 			o->by = optarg;
 			break;
+		case 'h':
 		case O_HELP:
 			o->help = 1;
 			break;

@@ -12,6 +12,7 @@
 static const char report_usage[] =
 	"usage: gapscan report [--db FILE] [--run ID] [--format html|csv|json|md]\n"
 	"                      [--out FILE] [--public [--min-cell N]]\n"
+	"                      [--profile FILE] [--no-bom]\n"
 	"\n"
 	"Writes the exception report for one stored run: headline figures\n"
 	"against the previous run, how the measure is counted, the monthly\n"
@@ -95,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 	o->min_cell = GS_REPORT_MIN_CELL;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", report_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", report_options, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FORMAT: o->format = optarg; break;
@@ -103,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 		case O_PUBLIC: o->public = 1; break;
 		case O_NO_BOM: o->no_bom = 1; break;
 		case O_PROFILE: o->profile = optarg; break;
+		case 'h':
 		case O_HELP:
 			fputs(report_usage, stdout);
 			return -1;

@@ -184,7 +184,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 	o->sla_days = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", scan_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", scan_options, NULL)) != -1) {
 		switch (c) {
 		case O_INTEL: o->intel = optarg; break;
 		case O_ACTIONS: o->actions = optarg; break;
@@ -200,6 +200,7 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 		case O_CHAINS_OUT: o->chains_out = optarg; break;
 		case O_TIMINGS: o->timings = 1; break;
 		case O_QUIET: o->quiet = 1; break;
+		case 'h':
 		case O_HELP:
 			fputs(scan_usage, stdout);
 			return -1;

@@ -450,10 +450,10 @@ static const char *const stage_why[GS_NSTAGES] = {
 	"no indicator, or indicator weights below the flag threshold",
 	"indicator weights reached the threshold",
 	"qualifying action within the SLA: leaves the count",
-	"qualifying action after the SLA: an exception",
+	"qualifying action after the SLA",
 	"no action yet, SLA not yet elapsed: not yet counted",
 	"a rule hit a resource limit; status unknown",
-	"no qualifying action and the SLA has elapsed: an exception",
+	"no qualifying action and the SLA has elapsed",
 };
 
 static void funnel(FILE *fp, const struct gs_report *r)

@@ -118,6 +118,11 @@ expect_eq "explain of a rejected id" "$(cat "$TMP/err")" \
 	"gapscan: $TMP/ex_rej.csv: id 'I-2' not found among the records read; 1 row was rejected, which it may be (line 3: unparseable date \"2026-13-01\" in column \"logged_at\")"
 set +e; $G explain --intel "$TMP/intel.csv" --id NOPE 2>"$TMP/err"; rc=$?; set -e
 expect_eq "explain of an absent id" "$rc:$(cat "$TMP/err")" "3:gapscan: $TMP/intel.csv: id 'NOPE' not found"
+# -h is --help for every command
+for c in scan report explain eval runs diff trend "rules lint" "rules test" "rules export"; do
+	$G $c -h > "$TMP/h" 2>&1 || fail "$c -h exit $?"
+	head -1 "$TMP/h" | grep -q "^usage: gapscan $c" || fail "$c -h: $(head -1 "$TMP/h")"
+done
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
