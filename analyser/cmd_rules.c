@@ -253,8 +253,8 @@ static void print_coverage(FILE *out, const struct gs_rules *pack)
 			w += (size_t)pack->rules[j].info.weight;
 		}
 		if (n)
-			fprintf(out, "  %-22s %3zu rule%s, weight %zu\n",
-				cats[i], n, n == 1 ? " " : "s", w);
+			fprintf(out, "  %-22s %3zu %-6s weight %zu\n",
+				cats[i], n, n == 1 ? "rule," : "rules,", w);
 	}
 	for (i = 0; cats[i]; i++) {
 		for (j = 0; j < pack->nrules; j++)
