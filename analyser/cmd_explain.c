@@ -25,6 +25,7 @@
 #include "gs_report.h"
 #include "gs_store.h"
 #include "gs_util.h"
+#include "rules_internal.h"
 
 static const char explain_usage[] =
 	"usage: gapscan explain (--text TEXT | --intel FILE --id ID |\n"
@@ -48,7 +49,8 @@ static const char explain_usage[] =
 	"exit: 0 explained, 2 usage, 3 input error or ID not found,\n"
 	"      4 the pack does not load, 5 cannot write\n";
 
-static const char *const state_names[] = {"active", "suppressed", "excluded"};
+static const char *const state_names[] = {"active", "suppressed", "excluded",
+					  "unguarded"};
 
 enum { O_TEXT = 256, O_INTEL, O_ID, O_ACTIONS, O_RULES, O_PROFILE, O_JSON,
        O_AS_OF, O_DB, O_RUN, O_OVERRIDES, O_HELP };
@@ -333,6 +335,16 @@ static void print_hit(const struct explain *x, const struct gs_hit *h)
 		       h->cue_start, h->cue_end);
 	} else if (h->state == GS_HIT_EXCLUDED) {
 		printf("    excluded by an exclude pattern in its sentence\n");
+	} else if (h->state == GS_HIT_UNGUARDED) {
+		const struct gs_rule *rule = &x->rules->rules[h->rule];
+
+		const char *src = rule->all[h->cue].src;
+		int cut = strlen(src) > 100; /* --json has it whole */
+
+		printf("    not counted: its \"all\" pattern %d is not within "
+		       "%d bytes: %.*s%s\n",
+		       h->cue + 1, rule->window, cut ? 100 : (int)strlen(src),
+		       src, cut ? "..." : "");
 	}
 }
 
@@ -369,7 +381,7 @@ static void print_text(const struct explain *x)
 	printf("hits:\n");
 	if (print_hits(x, 0, 1) == 0)
 		printf("  none\n");
-	printf("suppressed or excluded:\n");
+	printf("suppressed, excluded or unguarded:\n");
 	if (print_hits(x, 0, 0) == 0)
 		printf("  none\n");
 	printf("language:\n");
@@ -454,6 +466,15 @@ static json_t *hit_json(const struct explain *x, const struct gs_hit *h)
 		json_array_append_new(caps, cj);
 	}
 	json_object_set_new(o, "captures", caps);
+	if (h->state == GS_HIT_UNGUARDED) {
+		const struct gs_rule *rule = &x->rules->rules[h->rule];
+
+		json_object_set_new(
+			o, "missing_all",
+			json_pack("{s:i,s:s,s:i}", "index", h->cue + 1,
+				  "pattern", rule->all[h->cue].src, "window",
+				  rule->window));
+	}
 	if (h->state == GS_HIT_SUPPRESSED) {
 		const struct gs_cue_info *c = gs_rules_cue(x->rules,
 							   (size_t)h->cue);
@@ -837,6 +858,7 @@ int gs_cmd_explain(int argc, char **argv)
 	x.profile = &profile;
 	x.sub = &sub;
 	m = gs_match_new(rules);
+	gs_match_trace(m, 1); /* also the hits an `all` guard stopped */
 	if (gs_match_record(m, sub.texts, sub.ntexts, &x.res, &err) < 0) {
 		rc = gs_cli_fail(&err);
 		goto out;

@@ -78,6 +78,7 @@ struct gs_matcher {
 	const struct gs_prefilter *pf;
 	hs_scratch_t *scratch; /* for both databases */
 	int use_pf;
+	int trace; /* gs_match_trace */
 	unsigned char *fired; /* [pf->nids] for the current field */
 	unsigned char *seen;  /* [pf->nids]: factor sets seen (bit k: set k) */
 	unsigned char *rule_fired; /* [nrules]: a rule pattern of it fired */
@@ -239,6 +240,13 @@ void gs_match_free(struct gs_matcher *m)
 void gs_match_set_prefilter(struct gs_matcher *m, int on)
 {
 	m->use_pf = on && m->pf != NULL;
+}
+
+void gs_match_trace(struct gs_matcher *m, int on)
+{
+	m->trace = on;
+	if (on)
+		m->use_pf = 0;
 }
 
 void gs_match_trust_utf8(struct gs_matcher *m, int on)
@@ -831,8 +839,9 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 	for (size_t i = 0; i < m->ncands; i++) {
 		struct gs_hit *h = &m->cands[i].h;
 		int keep = 1;
+		size_t g;
 
-		for (size_t k = 0; k < rule->nall && keep; k++) {
+		for (g = 0; g < rule->nall && keep; g++) {
 			size_t lo = h->start > (size_t)rule->window
 					    ? h->start - (size_t)rule->window
 					    : 0;
@@ -840,7 +849,7 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 			int rc;
 
 			/* (rule_may_hit saw every all pattern fire) */
-			rc = find_cached(m, &rule->all[k], &m->cache[slots[k]],
+			rc = find_cached(m, &rule->all[g], &m->cache[slots[g]],
 					 lo, &s);
 			if (is_limit(rc)) {
 				add_limit(res, r, rc);
@@ -849,6 +858,12 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 			if (rc < 0)
 				return pcre2_fail(err, "rule", rule->info.id, rc);
 			keep = rc == 1 && s <= h->end + (size_t)rule->window;
+		}
+		if (!keep && m->trace) {
+			h->state = GS_HIT_UNGUARDED;
+			h->cue = (int)g - 1; /* the loop stepped past it */
+			m->cands[nkept++] = m->cands[i];
+			continue;
 		}
 		if (!keep)
 			continue;

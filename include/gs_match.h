@@ -26,7 +26,10 @@ struct gs_text {
 enum gs_hit_state {
 	GS_HIT_ACTIVE = 0,
 	GS_HIT_SUPPRESSED = 1, /* by a context cue: see cue, cue_start */
-	GS_HIT_EXCLUDED = 2    /* by the rule's exclude pattern */
+	GS_HIT_EXCLUDED = 2,   /* by the rule's exclude pattern */
+	/* only with gs_match_trace: a rule pattern matched but one of the
+	 * rule's `all` patterns (index in cue) is not within its window */
+	GS_HIT_UNGUARDED = 3
 };
 
 struct gs_hit {
@@ -79,6 +82,11 @@ struct gs_rule_timing {
 	double seconds;
 };
 void gs_match_enable_timings(struct gs_matcher *m, int on);
+
+/* For explain: every rule is run without the prefilter, and a pattern hit
+ * whose `all` guard is missing is kept as GS_HIT_UNGUARDED (never active,
+ * so scores are unchanged) to show a rule author why a rule did not hit. */
+void gs_match_trace(struct gs_matcher *m, int on);
 const struct gs_rule_timing *gs_match_timings(const struct gs_matcher *m);
 
 #endif

@@ -900,13 +900,46 @@ Test(explain, text_marks_hits_and_explains_suppression)
 		"  vrm-seen  category vehicles_taxis  weight 1  field narrative  "
 		"[49,57)  \"AB12 CDE\"\n"
 		"    vrm: \"AB12 CDE\"\n"
-		"suppressed or excluded:\n"
+		"suppressed, excluded or unguarded:\n"
 		"  car-older-male  category vehicles_taxis  weight 3  field "
 		"narrative  [16,20)  \"taxi\"\n"
 		"    suppressed by cue hyp-if (hypothetical) \"if\" at [0,2)\n"
 		"language:\n"
 		"  none\n"
 		"score: 1, threshold 3: not flagged\n"
+		"overrides in force:\n"
+		"  none\n");
+}
+
+/* A rule whose pattern matched but whose `all` guard is too far away is
+ * shown as not counted, with the guard, so an author sees why it did not
+ * hit; the score is unchanged (the guard is 92 bytes away, window 60). */
+Test(explain, unguarded_hit_shows_the_missing_guard)
+{
+	char p0[PATH_LEN], p1[PATH_LEN];
+	char *argv[] = {"explain", "--rules", path(p0, "tests/data/match/pack"),
+			"--profile", path(p1, "profiles/default.json"), "--text",
+			"got in a taxi; later, after a long time and several streets "
+			"away, past the shops and the station, an older male",
+			NULL};
+
+	cr_redirect_stdout();
+	cr_assert_eq(gs_cmd_explain(7, argv), GS_EXIT_OK);
+	cr_assert_stdout_eq_str(
+		"narrative:\n"
+		"got in a taxi; later, after a long time and several streets "
+		"away, past the shops and the station, an older male\n"
+		"\n"
+		"hits:\n"
+		"  none\n"
+		"suppressed, excluded or unguarded:\n"
+		"  car-older-male  category vehicles_taxis  weight 3  field "
+		"narrative  [9,13)  \"taxi\"\n"
+		"    not counted: its \"all\" pattern 1 is not within 60 bytes: "
+		"\\bolder (?:male|man|men)\\b\n"
+		"language:\n"
+		"  none\n"
+		"score: 0, threshold 3: not flagged\n"
 		"overrides in force:\n"
 		"  none\n");
 }
