@@ -32,7 +32,8 @@ static const char report_usage[] =
 	"  --min-cell N     with --public: counts 1..N-1 shown as <N (default 5)\n"
 	"  --no-bom         csv: no UTF-8 byte order mark\n"
 	"  --profile FILE   profile whose security marking heads the report\n"
-	"                   (default: the shipped profile, OFFICIAL-SENSITIVE)\n"
+	"                   (default: the one the run was scanned with, else\n"
+	"                   the shipped profile's, OFFICIAL-SENSITIVE)\n"
 	"  --help           this text\n"
 	"\n"
 	"Records whose handling code restricts sharing (3x5x2 C, 5x5x5 4 or 5)\n"
@@ -193,6 +194,12 @@ int gs_cmd_report(int argc, char **argv)
 		goto fail;
 	if ((rc = gs_report_load(&model, store, o.run, marking, &err)) < 0)
 		goto fail;
+	/* without --profile, the marking of the profile the run was scanned
+	 * under (stored since schema 4) beats the shipped profile's */
+	if (!o.profile && model.run->marking && model.run->marking[0]) {
+		free(model.marking);
+		model.marking = xstrdup(model.run->marking);
+	}
 	if (o.public)
 		gs_report_suppress(&model, o.min_cell);
 	if ((rc = gs_out_open(&out, o.out, &err)) < 0)

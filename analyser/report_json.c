@@ -105,9 +105,6 @@ static json_t *headline(const struct gs_report *r)
 	json_object_set_new(m, "previous",
 			    r->prev ? days(r->median_days_prev) : json_null());
 	json_object_set_new(h, "median_days_to_first_action", m);
-	json_object_set_new(h, "comparison_caveat",
-			    r->caveat[0] ? json_string(r->caveat)
-					 : json_null());
 	return h;
 }
 
@@ -324,6 +321,9 @@ static int write_json(const struct gs_report *r,
 
 		json_object_set_new(p, "run_id", json_integer(r->prev->id));
 		json_object_set_new(p, "as_of", str(r->prev->as_of));
+		json_object_set_new(p, "caveat",
+				    r->caveat[0] ? json_string(r->caveat)
+						 : json_null());
 		json_object_set_new(root, "previous_run", p);
 	} else {
 		json_object_set_new(root, "previous_run", json_null());

@@ -50,8 +50,8 @@ static const char *const ins_sql[INS_COUNT] = {
 		    " assessed, flagged, actioned, late, open, gap,"
 		    " indeterminate, suppressed_only, language, actions_read,"
 		    " actions_rejected, actions_unknown_intel,"
-		    " actions_before_log, intel_bytes) VALUES (?,?,?,?,?,?,?,?,?,"
-		    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    " actions_before_log, intel_bytes, marking) VALUES (?,?,?,?,?,"
+		    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[INS_INPUT] = "INSERT INTO inputs (run_id, role, path, name, size,"
 		      " sha256) VALUES (?,?,?,?,?,?)",
 	[INS_ASSESS] = "INSERT INTO assessments (run_id, record_id, line,"
@@ -214,6 +214,9 @@ static const char *const migrations[GS_STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE IF NOT EXISTS isolated_records ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
 	" record_id TEXT NOT NULL, PRIMARY KEY (run_id, record_id));",
+	/* 3 -> 4: the security marking of the profile a run used, so its
+	 * reports carry it without --profile */
+	"ALTER TABLE runs ADD COLUMN marking TEXT;",
 };
 
 /* Columns the 1 -> 2 step gained after it first shipped, in the order it
@@ -521,6 +524,7 @@ void gs_store_meta_from_config(struct gs_store_meta *meta,
 		meta->profile_name = p->name;
 		meta->profile_path = p->path;
 		meta->profile_sha256 = p->sha256;
+		meta->marking = p->marking;
 		meta->threshold = p->threshold;
 		meta->fields = (const char *const *)p->col_text;
 		meta->nfields = p->ntext;
@@ -695,6 +699,7 @@ static int write_manifest(struct gs_store *s, const struct gs_run *run,
 	bind_int(st, i++, (long long)c->actions_unknown_intel);
 	bind_int(st, i++, (long long)c->actions_before_log);
 	bind_int(st, i++, (long long)c->intel_bytes);
+	bind_text(st, i++, m->marking && m->marking[0] ? m->marking : NULL);
 	return step_insert(s, st, err);
 }
 
@@ -1155,7 +1160,8 @@ struct forward {
 	" r.records_read, r.rejected, r.assessed, r.flagged, r.actioned,"      \
 	" r.late, r.open, r.gap, r.indeterminate, r.suppressed_only,"          \
 	" r.language, r.actions_read, r.actions_rejected,"                    \
-	" r.actions_unknown_intel, r.actions_before_log, r.intel_bytes"        \
+	" r.actions_unknown_intel, r.actions_before_log, r.intel_bytes,"       \
+	" r.marking"                                                          \
 	" FROM runs r"                                                        \
 	" LEFT JOIN inputs i ON i.run_id = r.id AND i.role = 'intel'"          \
 	" LEFT JOIN inputs a ON a.run_id = r.id AND a.role = 'actions'"
@@ -1200,6 +1206,7 @@ static void read_run_row(sqlite3_stmt *st, struct gs_store_run_row *r)
 	r->actions_unknown_intel = col_ulong(st, i++);
 	r->actions_before_log = col_ulong(st, i++);
 	r->intel_bytes = (unsigned long long)sqlite3_column_int64(st, i++);
+	r->marking = col_dup(st, i++);
 }
 
 struct run_rows {
@@ -1280,7 +1287,8 @@ void gs_store_runs_free(struct gs_store_run_row *rows, size_t n)
 				r->rules_version,  r->rules_hash,
 				r->intel_path,     r->intel_name,
 				r->intel_sha256,   r->actions_path,
-				r->actions_name,   r->actions_sha256};
+				r->actions_name,   r->actions_sha256,
+				r->marking};
 
 		for (size_t j = 0; j < sizeof strs / sizeof strs[0]; j++)
 			free(strs[j]);

@@ -21,7 +21,7 @@
 #include "gs_scan.h"
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define GS_STORE_SCHEMA_VERSION 3
+#define GS_STORE_SCHEMA_VERSION 4
 
 /* Default database: $GAPSCAN_DB, else "gapscan.db" (current directory). */
 #define GS_STORE_DEFAULT "gapscan.db"
@@ -77,6 +77,7 @@ struct gs_store_month {
 struct gs_store_meta {
 	const char *tool_version;
 	const char *profile_name, *profile_path, *profile_sha256;
+	const char *marking; /* the profile's security marking */
 	int threshold;
 	const char *rules_dir, *rules_version, *rules_hash;
 	const struct gs_store_rule *rules;
@@ -153,6 +154,7 @@ struct gs_store_run_row {
 	unsigned long actions_read, actions_rejected, actions_unknown_intel,
 		actions_before_log;
 	unsigned long long intel_bytes;
+	char *marking; /* NULL for runs stored before schema 4 */
 };
 
 /* All runs, newest first. *rows is malloc'd: free with gs_store_runs_free. */

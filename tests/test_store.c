@@ -455,7 +455,7 @@ Test(store, migrate_from_0)
 	cr_assert_eq(gs_store_open(&s, path, 0, &err), 0, "%s", err.msg);
 	gs_buf_init(&b, 0);
 	query(s, "PRAGMA user_version", &b);
-	cr_assert_str_eq(b.data, "3\n");
+	cr_assert_str_eq(b.data, "4\n");
 	query(s, "SELECT name FROM sqlite_master WHERE type='table'"
 		 " ORDER BY name",
 	      &b);
@@ -507,7 +507,7 @@ Test(store, migrate_from_1_keeps_runs)
 			     &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(gs_store_open(&s, path, 0, &err), 0, "%s", err.msg);
-	cr_assert_eq(gs_store_schema_version(s), 3);
+	cr_assert_eq(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
 	cr_assert_eq(gs_store_runs(s, &rows, &n, &err), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(rows[0].tool_version, "0.0.9");

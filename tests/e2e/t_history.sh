@@ -118,7 +118,7 @@ py_sql "$TMP/new.db" "PRAGMA user_version=99" >/dev/null
 set +e; $G runs --db "$TMP/new.db" 2>"$TMP/err"; rc=$?; set -e
 expect_eq "newer schema exit" "$rc" 5
 expect_eq "newer schema message" "$(cat "$TMP/err")" \
-	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (3); upgrade gapscan"
+	"gapscan: database \"$TMP/new.db\" has schema version 99, newer than this gapscan supports (4); upgrade gapscan"
 
 # scan --db writes the run while it scans, so the database is opened
 # first: one that cannot take the run fails the command before the scan,
@@ -195,8 +195,19 @@ $G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 
 want="Run 1 used an SLA of 7 days (this run: 3): changes against it may come from the settings, not from what was done."
 $G report --db "$C" --format md | grep -qF "**Read the changes with care.** $want" || fail "md caveat"
 $G report --db "$C" --format html | grep -qF "<p class=\"caveat\" id=\"head-caveat\"><b>Read the changes with care.</b> $want</p>" || fail "html caveat"
-expect_eq "json caveat" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["headline"]["comparison_caveat"])')" "$want"
+expect_eq "json caveat" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["previous_run"]["caveat"])')" "$want"
 $G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-02 --sla-days 3 --db "$C" --out /dev/null --quiet
-expect_eq "same settings, same exports" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["headline"]["comparison_caveat"])')" \
+expect_eq "same settings, same exports" "$($G report --db "$C" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["previous_run"]["caveat"])')" \
 	"Run 2 scanned the same exports as of 2026-11-01: changes against it come from the as-of date only."
+# a report carries the marking of the profile its run was scanned with,
+# unless --profile says otherwise
+python3 -c 'import json; p = json.load(open("profiles/default.json")); p["marking"] = "OFFICIAL [TEST MARKING]"; json.dump(p, open("'"$TMP"'/marked.json", "w"))'
+M=$TMP/marked.db
+$G scan --profile "$TMP/marked.json" --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv \
+	--as-of 2026-11-01 --db "$M" --out /dev/null --quiet
+expect_eq "stored marking" "$(sqlite3 "$M" "select marking from runs")" "OFFICIAL [TEST MARKING]"
+$G report --db "$M" --format html | grep -q 'id="marking-top"[^>]*>OFFICIAL \[TEST MARKING\]<' || fail "html marking from the run's profile"
+$G report --db "$M" --format md | head -1 | grep -qF '**OFFICIAL \[TEST MARKING\]**' || fail "md marking from the run's profile"
+$G report --db "$M" --format html --profile profiles/default.json | grep -q 'id="marking-top"[^>]*>OFFICIAL-SENSITIVE<' ||
+	fail "--profile overrides the stored marking"
 echo "history ok"

@@ -27,7 +27,7 @@ run,finished,as_of,intel,records,flagged,gap,late,open,actioned,rules
 1,2026-10-01T08:00:02Z,2026-10-01,intel-2026-09.csv,4,2,1,0,0,1,2026.09+old-rule
 CSV
 	diff "$TMP/runs.csv" "$TMP/want" || fail "$shape: runs"
-	expect_eq "$shape: user_version after open" "$(py_sql "$db" "PRAGMA user_version")" 3
+	expect_eq "$shape: user_version after open" "$(py_sql "$db" "PRAGMA user_version")" 4
 	$G report --db "$db" --run 1 --format csv --no-bom > "$TMP/rep.csv" || fail "$shape: report exit $?"
 	cat > "$TMP/want" <<'CSV'
 intel_id,logged_date,district,unit,status,days,sla,categories,rules,first_action_date,excerpt,hit
