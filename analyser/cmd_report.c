@@ -202,6 +202,20 @@ int gs_cmd_report(int argc, char **argv)
 	}
 	if (o.public)
 		gs_report_suppress(&model, o.min_cell);
+	if (o.public && model.prev) {
+		/* the previous run's figures as its own public report shows
+		 * them: a figure hidden there must not be printed here */
+		struct gs_report prev = {0};
+
+		rc = gs_report_load(&prev, store, model.prev->id, NULL, &err);
+		if (rc == 0) {
+			gs_report_suppress(&prev, o.min_cell);
+			gs_report_hide_as_published(&model, &prev);
+		}
+		gs_report_release(&prev);
+		if (rc < 0)
+			goto fail;
+	}
 	if ((rc = gs_out_open(&out, o.out, &err)) < 0)
 		goto fail;
 	if ((rc = w->write(&model, &wo, out.fp, &err)) < 0) {

@@ -497,6 +497,15 @@ void gs_report_suppress(struct gs_report *r, long n)
 			&r->head_prev[GS_HEAD_LATE], n);
 }
 
+void gs_report_hide_as_published(struct gs_report *r,
+				 const struct gs_report *prev)
+{
+	for (int h = 0; h < GS_NHEAD; h++)
+		r->head_prev[h].sup |= prev->head[h].sup;
+	if (prev->median_days < 0)
+		r->median_days_prev = -1;
+}
+
 /* ---- loading ---- */
 
 static char *dup_or(const char *s, const char *dflt)

@@ -227,6 +227,13 @@ int gs_report_caveat(const struct gs_store_run_row *run,
  * Headline changes against the previous run are hidden with either side. */
 void gs_report_suppress(struct gs_report *r, long n);
 
+/* After gs_report_suppress of r and of prev (the previous run's model,
+ * suppressed with the same n): hides in r's "previous run" figures every
+ * one prev's own public report hides (secondary suppression there may hide
+ * a large figure), so publishing both reports reveals nothing either hides. */
+void gs_report_hide_as_published(struct gs_report *r,
+				 const struct gs_report *prev);
+
 /*
  * The suppression rule on any set of cells: cells[] with `nlines` lines,
  * line i being the cell indexes lines[starts[i] .. starts[i + 1]). Primary

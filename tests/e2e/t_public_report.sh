@@ -281,4 +281,22 @@ for e in errs[:40]:
 print("public: %d figures agree across csv, json, md and html" % len(got["csv"]))
 sys.exit(1 if errs else 0)
 PY
+# A public report's "previous run" figures are those the previous run's own
+# public report shows: one hidden there by secondary suppression (71 late
+# as of 2026-09-15 here) must not be printed as run 3's previous figure.
+$CORPUS_GEN --records 5000 --seed 1 --as-of 2026-11-01 --out "$TMP/pp" --links --bad-rows 20 >/dev/null
+for a in "--as-of 2026-11-01" "--as-of 2026-09-15" "--as-of 2026-11-01 --sla-days 3"; do
+	$GAPSCAN scan --intel "$TMP/pp/intel.csv" --actions "$TMP/pp/actions.csv" $a --db "$TMP/pp/run.db" --out /dev/null --quiet
+done
+$GAPSCAN report --db "$TMP/pp/run.db" --run 2 --public --format json > "$TMP/pp/r2.json"
+$GAPSCAN report --db "$TMP/pp/run.db" --run 3 --public --format json > "$TMP/pp/r3.json"
+python3 - "$TMP/pp/r2.json" "$TMP/pp/r3.json" <<'PY' || fail "a public report shows a previous-run figure its own report hides"
+import json, sys
+r2, r3 = (json.load(open(f))["headline"] for f in sys.argv[1:3])
+hidden = [k for k, v in r2.items() if v["value"] is None or str(v["value"]).startswith("<")]
+assert hidden, "run 2's public headline hides nothing: the check would prove nothing"
+for k, v in r2.items():
+    assert r3[k]["previous"] == v["value"], (k, v["value"], r3[k]["previous"])
+print("previous-run figures as published: %s hidden" % ", ".join(hidden))
+PY
 echo "t_public_report: ok"
