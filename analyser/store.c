@@ -1698,12 +1698,13 @@ int gs_store_counts(struct gs_store *s, long long run, unsigned keys,
 		group = "coalesce(a.district, '')";
 	} else if (keys & GS_STORE_BY_CATEGORY) {
 		/* once per (record, category): a record hitting two rules
-		 * of one category counts once in it */
+		 * of one category counts once in it; language rules are not
+		 * an indicator category (docs/report.md) */
 		group = "coalesce(rc.category, '')";
 		join = " JOIN (SELECT DISTINCT ar.record_id, rr.category"
 		       " FROM assessment_rules ar JOIN run_rules rr"
 		       " ON rr.run_id = ar.run_id AND rr.rule_id = ar.rule_id"
-		       " WHERE ar.run_id = ?1) rc"
+		       " WHERE ar.run_id = ?1 AND rr.is_language = 0) rc"
 		       " ON rc.record_id = a.record_id";
 	}
 	snprintf(sql, sizeof sql,

@@ -1,6 +1,7 @@
 # A record that hits two rules of one category counts once in that
 # category (trend --by category and the report's category table), and once
-# in each of two categories it hits.
+# in each of two categories it hits. Language rules are not an indicator
+# category: no language row, though C2 has a language finding.
 . tests/e2e/lib.sh
 G=$GAPSCAN
 mkdir -p "$TMP/pack"
@@ -11,12 +12,14 @@ cat > "$TMP/pack/a.json" <<'JSON'
  {"id": "m.absent", "title": "absent", "category": "missing", "weight": 3, "context": false,
   "patterns": ["\\babsent\\b"], "references": ["test"], "tests": {"match": ["absent"], "no_match": ["found"]}},
  {"id": "v.car", "title": "car", "category": "vehicles_taxis", "weight": 3, "context": false,
-  "patterns": ["\\bcar\\b"], "references": ["test"], "tests": {"match": ["car"], "no_match": ["bus"]}}]}
+  "patterns": ["\\bcar\\b"], "references": ["test"], "tests": {"match": ["car"], "no_match": ["bus"]}},
+ {"id": "l.lang", "title": "language", "category": "language", "weight": 0, "context": false,
+  "patterns": ["\\blifestyle choice\\b"], "references": ["test"], "tests": {"match": ["lifestyle choice"], "no_match": ["choice"]}}]}
 JSON
 cat > "$TMP/intel.csv" <<'CSV'
 intel_id,logged_at,unit,district,grading,priority,subject_refs,narrative
 C1,2026-10-01,CID,North,1B P,,S-1,Missing and absent again; seen in a car.
-C2,2026-10-02,CID,North,1B P,,S-2,Missing overnight.
+C2,2026-10-02,CID,North,1B P,,S-2,Missing overnight; a lifestyle choice.
 CSV
 printf 'action_id,intel_id,action_type,action_at,unit,rationale\n' > "$TMP/actions.csv"
 $G scan --rules "$TMP/pack" --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 \
