@@ -802,7 +802,9 @@ static void exceptions(FILE *fp, const struct gs_report *r)
 	fprintf(fp,
 		"<p>%zu records flagged with indicators whose status is "
 		"<b>gap</b> (no qualifying action, SLA elapsed) or <b>late</b>, "
-		"gaps first, oldest first. The marked words are the indicator "
+		"gaps first (longest outstanding first), then late records "
+		"(longest to their first action first). The marked words are "
+		"the indicator "
 		"that flagged the record.",
 		r->nexceptions);
 	if (r->withheld)
