@@ -96,6 +96,7 @@ struct gs_store {
 	sqlite3 *db;
 	char *path;
 	int version;
+	int reader; /* opened by a command that only reads */
 	sqlite3_stmt *ins[INS_COUNT];
 	/* a run being written (gs_store_begin .. finish or abort) */
 	int writing;
@@ -379,6 +380,19 @@ static int migrate(struct gs_store *s, struct gs_error *err)
 		s->version = version;
 		return 0;
 	}
+	/* a reader without write access to a database one step behind
+	 * (version 3 lacks only runs.marking, which readers do without)
+	 * reads it as it is: the next scan into it migrates it */
+	if (s->reader && version >= 3 && sqlite3_db_readonly(s->db, "main") == 1) {
+		s->version = version;
+		return 0;
+	}
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
+				    "database has schema version %d and must "
+				    "be migrated to %d, but it cannot be "
+				    "written (read-only file or mount)",
+				    version, GS_STORE_SCHEMA_VERSION);
 	rc = exec(s, "BEGIN IMMEDIATE", err);
 	if (rc < 0)
 		return rc;
@@ -420,10 +434,13 @@ static int open_db(struct gs_store *s, const char *path, int create,
 	int rc;
 
 	if (create) {
+		int existed = access(path, F_OK) == 0;
+
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return gs_error_set(err, GS_ERR_IO, path, 0, 0,
-					    "cannot create database: %s",
+					    "cannot %s database: %s",
+					    existed ? "write" : "create",
 					    strerror(errno));
 		close(fd);
 	} else if (access(path, F_OK) != 0) {
@@ -450,6 +467,7 @@ int gs_store_open(struct gs_store **out, const char *path, int create,
 	int rc;
 
 	s->path = xstrdup(path);
+	s->reader = !create;
 	gs_buf_init(&s->rules, 0);
 	rc = open_db(s, path, create, err);
 	if (rc < 0)
@@ -1161,8 +1179,7 @@ struct forward {
 	" r.late, r.open, r.gap, r.indeterminate, r.suppressed_only,"          \
 	" r.language, r.actions_read, r.actions_rejected,"                    \
 	" r.actions_unknown_intel, r.actions_before_log, r.intel_bytes,"       \
-	" r.marking"                                                          \
-	" FROM runs r"                                                        \
+	" %s FROM runs r"                                                     \
 	" LEFT JOIN inputs i ON i.run_id = r.id AND i.role = 'intel'"          \
 	" LEFT JOIN inputs a ON a.run_id = r.id AND a.role = 'actions'"
 
@@ -1235,10 +1252,14 @@ static int read_runs(struct gs_store *s, long long only,
 	struct run_rows r = {0};
 	int rc;
 
-	rc = prepare(s,
-		     only ? RUN_COLUMNS " WHERE r.id = ?1"
-			  : RUN_COLUMNS " ORDER BY r.id DESC",
-		     &st, err);
+	char sql[2048];
+
+	/* a version-3 database read without migrating has no marking */
+	snprintf(sql, sizeof sql,
+		 only ? RUN_COLUMNS " WHERE r.id = ?1"
+		      : RUN_COLUMNS " ORDER BY r.id DESC",
+		 s->version >= 4 ? "r.marking" : "NULL");
+	rc = prepare(s, sql, &st, err);
 	if (rc < 0)
 		return rc;
 	if (only)

@@ -210,4 +210,26 @@ $G report --db "$M" --format html | grep -q 'id="marking-top"[^>]*>OFFICIAL \[TE
 $G report --db "$M" --format md | head -1 | grep -qF '**OFFICIAL \[TEST MARKING\]**' || fail "md marking from the run's profile"
 $G report --db "$M" --format html --profile profiles/default.json | grep -q 'id="marking-top"[^>]*>OFFICIAL-SENSITIVE<' ||
 	fail "--profile overrides the stored marking"
+# a version-3 database a user may only read is read as it is (the next scan
+# with write access migrates it); a scan without write access says so
+RO=$TMP/ro
+mkdir -p "$RO" && chmod 755 "$TMP" "$RO"
+$G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --as-of 2026-11-01 --db "$RO/v3.db" --out /dev/null --quiet
+sqlite3 "$RO/v3.db" "ALTER TABLE runs DROP COLUMN marking; PRAGMA user_version = 3"
+chmod 444 "$RO/v3.db"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if nobody true 2>/dev/null; then
+	nobody $G runs --db "$RO/v3.db" --format csv > "$TMP/ro_runs.csv" 2>"$TMP/err" || fail "read-only v3 runs: $(cat "$TMP/err")"
+	expect_eq "read-only v3: runs" "$(sed -n 2p "$TMP/ro_runs.csv" | cut -d, -f1,5)" "1,5000"
+	nobody $G report --db "$RO/v3.db" --format html > "$TMP/ro.html" 2>"$TMP/err" || fail "read-only v3 report: $(cat "$TMP/err")"
+	grep -q 'id="marking-top"[^>]*>OFFICIAL-SENSITIVE<' "$TMP/ro.html" || fail "read-only v3: shipped marking"
+	expect_eq "still version 3" "$(sqlite3 "$RO/v3.db" "PRAGMA user_version")" 3
+	set +e; nobody $G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --db "$RO/v3.db" --out /dev/null 2>"$TMP/err"; rc=$?; set -e
+	expect_eq "scan into a read-only database" "$rc:$(cat "$TMP/err")" "5:gapscan: $RO/v3.db: cannot write database: Permission denied"
+else
+	echo "cannot run as another user here: the read-only database checks skipped"
+fi
+chmod 644 "$RO/v3.db"
+$G runs --db "$RO/v3.db" > /dev/null
+expect_eq "migrated by the first command that can write it" "$(sqlite3 "$RO/v3.db" "PRAGMA user_version")" 4
 echo "history ok"
