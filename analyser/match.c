@@ -78,7 +78,8 @@ struct gs_matcher {
 	const struct gs_prefilter *pf;
 	hs_scratch_t *scratch; /* for both databases */
 	int use_pf;
-	int trace; /* gs_match_trace */
+	int trace;      /* gs_match_trace */
+	int unguarding; /* the trace pass: keep hits an all guard stops */
 	unsigned char *fired; /* [pf->nids] for the current field */
 	unsigned char *seen;  /* [pf->nids]: factor sets seen (bit k: set k) */
 	unsigned char *rule_fired; /* [nrules]: a rule pattern of it fired */
@@ -245,8 +246,6 @@ void gs_match_set_prefilter(struct gs_matcher *m, int on)
 void gs_match_trace(struct gs_matcher *m, int on)
 {
 	m->trace = on;
-	if (on)
-		m->use_pf = 0;
 }
 
 void gs_match_trust_utf8(struct gs_matcher *m, int on)
@@ -859,7 +858,7 @@ static int match_rule(struct gs_matcher *m, unsigned r, unsigned field,
 				return pcre2_fail(err, "rule", rule->info.id, rc);
 			keep = rc == 1 && s <= h->end + (size_t)rule->window;
 		}
-		if (!keep && m->trace) {
+		if (!keep && m->unguarding) {
 			h->state = GS_HIT_UNGUARDED;
 			h->cue = (int)g - 1; /* the loop stepped past it */
 			m->cands[nkept++] = m->cands[i];
@@ -1086,9 +1085,47 @@ static int cmp_hit(const void *a, const void *b)
 	return 0;
 }
 
+static int match_record(struct gs_matcher *m, const struct gs_text *texts,
+			size_t ntexts, struct gs_match_result *res,
+			struct gs_error *err);
+
+/* gs_match_record, then for gs_match_trace a second pass without the
+ * prefilter whose only yield is the unguarded hits: the first pass alone
+ * decides hits, limits and so scores, exactly as a scan does. */
 int gs_match_record(struct gs_matcher *m, const struct gs_text *texts,
 		    size_t ntexts, struct gs_match_result *res,
 		    struct gs_error *err)
+{
+	struct gs_match_result t;
+	int use_pf = m->use_pf, rc;
+
+	rc = match_record(m, texts, ntexts, res, err);
+	if (rc < 0 || !m->trace)
+		return rc;
+	gs_match_result_init(&t);
+	m->use_pf = 0;
+	m->unguarding = 1;
+	rc = match_record(m, texts, ntexts, &t, err);
+	m->use_pf = use_pf;
+	m->unguarding = 0;
+	if (rc < 0) { /* the trace is extra: the first pass stands */
+		gs_error_clear(err);
+		rc = 0;
+	}
+	for (size_t i = 0; i < t.nhits; i++) {
+		if (t.hits[i].state != GS_HIT_UNGUARDED)
+			continue;
+		grow((void **)&res->hits, &res->cap, res->nhits + 1,
+		     sizeof(*res->hits));
+		res->hits[res->nhits++] = t.hits[i];
+	}
+	gs_match_result_release(&t);
+	return 0;
+}
+
+static int match_record(struct gs_matcher *m, const struct gs_text *texts,
+			size_t ntexts, struct gs_match_result *res,
+			struct gs_error *err)
 {
 	const struct gs_rules *rules = m->rules;
 	int rc = 0;

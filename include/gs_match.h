@@ -83,9 +83,10 @@ struct gs_rule_timing {
 };
 void gs_match_enable_timings(struct gs_matcher *m, int on);
 
-/* For explain: every rule is run without the prefilter, and a pattern hit
- * whose `all` guard is missing is kept as GS_HIT_UNGUARDED (never active,
- * so scores are unchanged) to show a rule author why a rule did not hit. */
+/* For explain: after the usual matching (which alone decides hits, limits
+ * and scores), a second pass without the prefilter adds, after the other
+ * hits, each pattern hit whose `all` guard is missing as GS_HIT_UNGUARDED
+ * (never active), to show a rule author why a rule did not hit. */
 void gs_match_trace(struct gs_matcher *m, int on);
 const struct gs_rule_timing *gs_match_timings(const struct gs_matcher *m);
 

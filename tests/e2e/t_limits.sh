@@ -40,4 +40,18 @@ grep -q 'on record "L3"; status gap whatever the rule found' "$TMP/err" || \
 # an id from the data never sends control characters to the terminal
 grep -q 'on record "L4?\[2J"; status indeterminate' "$TMP/err" || fail "L4 limit line: $(grep L4 "$TMP/err")"
 if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; then fail "an escape character reached stderr"; fi
+# explain decides as scan does: a rule whose literal is absent is skipped
+# by the prefilter in both, even when explain looks for unguarded hits
+# without the prefilter and that rule would hit a PCRE2 limit there
+mkdir -p "$TMP/pack2"
+cp rules/*.json "$TMP/pack2/"
+cat > "$TMP/pack2/zz_fish.json" <<'JSON'
+{"rules": [{"id": "test.fish", "title": "backtracks without its literal", "category": "missing",
+  "weight": 3, "context": false, "patterns": ["(?:a|aa)+zebrafish"],
+  "tests": {"match": ["aazebrafish"], "no_match": ["fish"]}}]}
+JSON
+text="$(printf 'a%.0s' $(seq 40)) b h child missing"
+$G explain --rules "$TMP/pack2" --text "$text" > "$TMP/x" 2>&1 || fail "explain exit $?"
+grep -q '^score: [0-9]*, threshold 3: not flagged$' "$TMP/x" || fail "explain flags what scan does not: $(tail -4 "$TMP/x")"
+grep -q 'resource limit' "$TMP/x" && fail "explain reports a limit the scan never meets: $(cat "$TMP/x")"
 echo ok
