@@ -827,6 +827,24 @@ void gs_out_remove_pending(void)
 	}
 }
 
+/* Whether path is a symbolic link in, or to, /dev or /proc. */
+static int special_link(const char *path)
+{
+	struct stat st;
+	char to[PATH_MAX];
+	ssize_t n;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+		return 1;
+	n = readlink(path, to, sizeof(to) - 1);
+	if (n <= 0)
+		return 0;
+	to[n] = '\0';
+	return strncmp(to, "/dev/", 5) == 0 || strncmp(to, "/proc/", 6) == 0;
+}
+
 int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 {
 	int fd;
@@ -840,10 +858,13 @@ int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 	}
 	{
 		/* a device or pipe (/dev/full, a FIFO) is written in place:
-		 * renaming a file over it would replace the device */
+		 * renaming a file over it would replace the device; and so is
+		 * a link into /dev or /proc (/dev/stdout, /proc/self/fd/1 to
+		 * a redirected file): the rename would replace the link */
 		struct stat st;
 
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
+		    special_link(path)) {
 			o->fp = fopen(path, "w");
 			if (!o->fp)
 				return gs_error_set(err, GS_ERR_IO, path, 0, 0,

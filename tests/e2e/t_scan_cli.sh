@@ -123,6 +123,14 @@ for c in scan report explain eval runs diff trend "rules lint" "rules test" "rul
 	$G $c -h > "$TMP/h" 2>&1 || fail "$c -h exit $?"
 	head -1 "$TMP/h" | grep -q "^usage: gapscan $c" || fail "$c -h: $(head -1 "$TMP/h")"
 done
+# an output path that is a link to /proc/self/fd/1 (what /dev/stdout is)
+# with stdout redirected to a file: written through, the link kept (a
+# rename over it would have replaced /dev/stdout itself when run as root)
+ln -s /proc/self/fd/1 "$TMP/so"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/so" --quiet > "$TMP/through.csv" ||
+	fail "--out link to fd 1 exit $?"
+[ -L "$TMP/so" ] || fail "the link to fd 1 was replaced by a file"
+expect_eq "written through the link" "$(tail -n +2 "$TMP/through.csv" | cut -d, -f1 | tr '\n' ' ')" "I4 I2 "
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
