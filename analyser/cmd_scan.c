@@ -14,6 +14,7 @@
 #include "gs_scan.h"
 #include "gs_store.h"
 #include "gs_util.h"
+#include "rules_lint.h"
 
 static const char scan_usage[] =
 	"usage: gapscan scan --intel FILE --actions FILE [options]\n"
@@ -156,7 +157,24 @@ static int distinct_files(const struct scan_opts *o)
 		{"--chains-out", o->chains_out, 1}, {"--db", o->db, 1},
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
+	const char *to_stdout = NULL;
 
+	/* standard output takes one: --out by default, or "-" */
+	for (size_t i = 0; i < n; i++) {
+		int std = f[i].output &&
+			  (f[i].path ? strcmp(f[i].path, "-") == 0
+				     : strcmp(f[i].opt, "--out") == 0);
+
+		if (std && to_stdout)
+			return gs_cli_usage_error(
+				"%s and %s both write to standard output%s",
+				to_stdout, f[i].opt,
+				strcmp(to_stdout, "--out") == 0
+					? " (--out FILE names a file)"
+					: "");
+		if (std)
+			to_stdout = f[i].opt;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].output || !f[i].path || strcmp(f[i].path, "-") == 0)
 			continue;
@@ -173,6 +191,51 @@ static int distinct_files(const struct scan_opts *o)
 		}
 	}
 	return 0;
+}
+
+/* The files named without an option (the overrides beside the pack, the
+ * profile, the pack's own files) are no more an output's to replace than
+ * the ones named: checked once they are known. */
+static int clear_of_config(const struct scan_opts *o,
+			   const struct gs_profile *p,
+			   const struct gs_rules *rules)
+{
+	const char *outs[] = {o->out, o->status_out, o->rejects, o->chains_out,
+			      o->db};
+	static const char *const names[] = {"--out", "--status-out",
+					    "--rejects", "--chains-out", "--db"};
+	const char *dir = gs_rules_dir(rules);
+	char *ovr = gs_rules_overrides_path(dir, NULL);
+	char rdir[PATH_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < 5; i++) {
+		char odir[PATH_MAX], *c;
+		int in_pack;
+
+		if (!outs[i] || strcmp(outs[i], "-") == 0)
+			continue;
+		if (p->path && same_file(outs[i], p->path))
+			rc = gs_cli_usage_error("%s names the profile in use (%s)",
+						names[i], p->path);
+		else if (!o->overrides && ovr && same_file(outs[i], ovr))
+			rc = gs_cli_usage_error(
+				"%s names the overrides file in force (%s)",
+				names[i], ovr);
+		if (rc)
+			break;
+		c = xstrdup(outs[i]);
+		in_pack = realpath(dirname(c), odir) && realpath(dir, rdir) &&
+			  strcmp(odir, rdir) == 0;
+		free(c);
+		if (in_pack)
+			rc = gs_cli_usage_error(
+				"%s would be written into the rule pack's folder "
+				"(%s)",
+				names[i], dir);
+	}
+	free(ovr);
+	return rc;
 }
 
 static int parse_opts(int argc, char **argv, struct scan_opts *o)
@@ -560,6 +623,10 @@ int gs_cmd_scan(int argc, char **argv)
 	if ((rc = gs_cli_load_rules(&rules, o.rules, o.overrides, &profile,
 				    &err)) < 0)
 		goto fail;
+	if ((rc = clear_of_config(&o, &profile, rules)) != 0) {
+		exit_code = rc;
+		goto out;
+	}
 	cfg.intel_path = o.intel;
 	cfg.actions_path = o.actions;
 	cfg.profile = &profile;

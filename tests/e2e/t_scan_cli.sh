@@ -131,6 +131,23 @@ $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01
 	fail "--out link to fd 1 exit $?"
 [ -L "$TMP/so" ] || fail "the link to fd 1 was replaced by a file"
 expect_eq "written through the link" "$(tail -n +2 "$TMP/through.csv" | cut -d, -f1 | tr '\n' ' ')" "I4 I2 "
+# standard output takes one output; the overrides in force, the profile and
+# the pack's folder are no output's to replace either
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --rejects - 2>"$TMP/err" >/dev/null; rc=$?; set -e
+expect_eq "two outputs to stdout" "$rc:$(cat "$TMP/err")" \
+	"2:gapscan: --out and --rejects both write to standard output (--out FILE names a file)"
+mkdir -p "$TMP/pk/rules" && cp rules/*.json "$TMP/pk/rules/"
+printf '{"overrides": []}\n' > "$TMP/pk/overrides.json"
+cp "$TMP/pk/overrides.json" "$TMP/pk/overrides.before"
+for bad in "--out $TMP/pk/overrides.json:--out names the overrides file in force ($TMP/pk/overrides.json)" \
+	"--status-out $TMP/pk/rules/new.json:--status-out would be written into the rule pack's folder ($TMP/pk/rules)" \
+	"--out profiles/default.json:--out names the profile in use ("; do
+	set +e; $G scan --rules "$TMP/pk/rules" --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" ${bad%%:*} 2>"$TMP/err" >/dev/null; rc=$?; set -e
+	expect_eq "${bad%%:*} exit" "$rc" 2
+	case "$(cat "$TMP/err")" in "gapscan: ${bad#*:}"*) ;; *) fail "${bad%%:*}: $(cat "$TMP/err")" ;; esac
+done
+cmp -s "$TMP/pk/overrides.json" "$TMP/pk/overrides.before" || fail "the overrides file was written over"
+[ ! -e "$TMP/pk/rules/new.json" ] || fail "an output was written into the pack"
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
