@@ -400,11 +400,17 @@ static void print_text(const struct explain *x)
 		char day[11];
 
 		gs_date_format(x->as_of, day);
-		printf("status as of %s: %s", day,
-		       x->assessment.status == GS_STATUS_NONE
-			       ? "not flagged"
-			       : gs_status_name(x->assessment.status));
-		if (x->assessment.status != GS_STATUS_NONE)
+		if (x->sub->log_day > x->as_of)
+			printf("status as of %s: none: logged after the as-of "
+			       "date, so a scan rejects it (not assessed)",
+			       day);
+		else
+			printf("status as of %s: %s", day,
+			       x->assessment.status == GS_STATUS_NONE
+				       ? "not flagged"
+				       : gs_status_name(x->assessment.status));
+		if (x->sub->log_day <= x->as_of &&
+		    x->assessment.status != GS_STATUS_NONE)
 			printf(" (%ld days)", x->assessment.days);
 		putchar('\n');
 		printf("actions citing it:\n");
@@ -416,8 +422,11 @@ static void print_text(const struct explain *x)
 			gs_date_format(a->day, day);
 			printf("  %s  %s  %s  %s%s\n", a->action_id, a->type, day,
 			       a->qualifies ? "qualifies" : "does not qualify",
-			       a->day < x->sub->log_day ? " (dated before the log)"
-							: "");
+			       a->day > x->as_of
+				       ? " (after the as-of date: not counted)"
+			       : a->day < x->sub->log_day
+				       ? " (dated before the log)"
+				       : "");
 		}
 	}
 	printf("overrides in force:\n");
@@ -536,7 +545,9 @@ static json_t *explain_json(const struct explain *x)
 		json_object_set_new(o, "as_of", json_string(day));
 		json_object_set_new(
 			o, "status",
-			json_string(x->assessment.status == GS_STATUS_NONE
+			json_string(x->sub->log_day > x->as_of
+					    ? "logged after the as-of date"
+				    : x->assessment.status == GS_STATUS_NONE
 					    ? "not flagged"
 					    : gs_status_name(x->assessment.status)));
 		json_object_set_new(o, "days",
@@ -552,6 +563,8 @@ static json_t *explain_json(const struct explain *x)
 			json_object_set_new(aj, "date", json_string(day));
 			json_object_set_new(aj, "qualifies",
 					    json_boolean(a->qualifies));
+			json_object_set_new(aj, "after_as_of",
+					    json_boolean(a->day > x->as_of));
 			json_array_append_new(acts, aj);
 		}
 		json_object_set_new(o, "actions", acts);

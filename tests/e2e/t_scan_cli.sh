@@ -148,6 +148,13 @@ for bad in "--out $TMP/pk/overrides.json:--out names the overrides file in force
 done
 cmp -s "$TMP/pk/overrides.json" "$TMP/pk/overrides.before" || fail "the overrides file was written over"
 [ ! -e "$TMP/pk/rules/new.json" ] || fail "an output was written into the pack"
+# explain applies the as-of date as scan does
+$G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-10-05 --id I1 > "$TMP/ex1" || fail "explain I1"
+grep -qx 'status as of 2026-10-05: open (4 days)' "$TMP/ex1" || fail "explain I1 status: $(cat "$TMP/ex1")"
+grep -qx '  A1  referral  2026-10-08  qualifies (after the as-of date: not counted)' "$TMP/ex1" || fail "explain I1 action: $(cat "$TMP/ex1")"
+$G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-10-05 --id I3 > "$TMP/ex3" || fail "explain I3"
+grep -qx 'status as of 2026-10-05: none: logged after the as-of date, so a scan rejects it (not assessed)' "$TMP/ex3" ||
+	fail "explain I3 status: $(cat "$TMP/ex3")"
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
