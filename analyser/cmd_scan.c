@@ -162,7 +162,7 @@ static int distinct_files(const struct scan_opts *o)
 	/* standard output takes one: --out by default, or "-" */
 	for (size_t i = 0; i < n; i++) {
 		int std = f[i].output &&
-			  (f[i].path ? strcmp(f[i].path, "-") == 0
+			  (f[i].path ? gs_out_is_stdout(f[i].path)
 				     : strcmp(f[i].opt, "--out") == 0);
 
 		if (std && to_stdout)
@@ -205,7 +205,7 @@ static int clear_of_config(const struct scan_opts *o,
 	static const char *const names[] = {"--out", "--status-out",
 					    "--rejects", "--chains-out", "--db"};
 	const char *dir = gs_rules_dir(rules);
-	char *ovr = gs_rules_overrides_path(dir, NULL);
+	char *ovr = gs_rules_overrides_beside(dir);
 	char rdir[PATH_MAX];
 	int rc = 0;
 
@@ -218,20 +218,24 @@ static int clear_of_config(const struct scan_opts *o,
 		if (p->path && same_file(outs[i], p->path))
 			rc = gs_cli_usage_error("%s names the profile in use (%s)",
 						names[i], p->path);
-		else if (!o->overrides && ovr && same_file(outs[i], ovr))
+		else if (!o->overrides && same_file(outs[i], ovr))
 			rc = gs_cli_usage_error(
-				"%s names the overrides file in force (%s)",
+				"%s names the pack's overrides file (%s), which "
+				"every scan with the pack reads",
 				names[i], ovr);
 		if (rc)
 			break;
+		/* the pack loads the .json files of its folder */
 		c = xstrdup(outs[i]);
-		in_pack = realpath(dirname(c), odir) && realpath(dir, rdir) &&
+		in_pack = strlen(outs[i]) > 5 &&
+			  strcmp(outs[i] + strlen(outs[i]) - 5, ".json") == 0 &&
+			  realpath(dirname(c), odir) && realpath(dir, rdir) &&
 			  strcmp(odir, rdir) == 0;
 		free(c);
 		if (in_pack)
 			rc = gs_cli_usage_error(
-				"%s would be written into the rule pack's folder "
-				"(%s)",
+				"%s would put a .json file into the rule pack's "
+				"folder (%s), which loads them all",
 				names[i], dir);
 	}
 	free(ovr);
@@ -300,6 +304,9 @@ static int parse_opts(int argc, char **argv, struct scan_opts *o)
 	if (!o->intel || !o->actions)
 		return gs_cli_usage_error("scan needs --intel FILE and --actions "
 					  "FILE; see gapscan scan --help");
+	if (o->db && strcmp(o->db, "-") == 0)
+		return gs_cli_usage_error("--db needs a file: a database cannot "
+					  "go to standard output");
 	return distinct_files(o);
 }
 

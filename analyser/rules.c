@@ -509,16 +509,12 @@ out:
 	return rc;
 }
 
-char *gs_rules_overrides_path(const char *dir,
-			      const struct gs_rules_options *opt)
+char *gs_rules_overrides_beside(const char *dir)
 {
 	size_t n = strlen(dir);
 	const char *slash, *base;
 	char *parent, *path;
-	struct stat st;
 
-	if (opt && opt->overrides_path)
-		return xstrdup(opt->overrides_path);
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	parent = xstrndup(dir, n);
@@ -535,6 +531,18 @@ char *gs_rules_overrides_path(const char *dir,
 		path = path_join(parent, "overrides.json");
 	}
 	free(parent);
+	return path;
+}
+
+char *gs_rules_overrides_path(const char *dir,
+			      const struct gs_rules_options *opt)
+{
+	struct stat st;
+	char *path;
+
+	if (opt && opt->overrides_path)
+		return xstrdup(opt->overrides_path);
+	path = gs_rules_overrides_beside(dir);
 	if (stat(path, &st) != 0) {
 		free(path);
 		return NULL;

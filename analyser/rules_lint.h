@@ -39,6 +39,9 @@ size_t gs_rules_load_all(struct gs_rules **out, const char *dir,
  * Caller frees. */
 char *gs_rules_overrides_path(const char *dir,
 			      const struct gs_rules_options *opt);
+/* Where the loader looks for overrides beside dir, whether or not the file
+ * exists. Caller frees. */
+char *gs_rules_overrides_beside(const char *dir);
 
 /* Scans a PCRE2 pattern for a group that holds an unbounded quantifier (or
  * alternatives that repeat each other) and is itself repeated without

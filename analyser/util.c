@@ -827,22 +827,28 @@ void gs_out_remove_pending(void)
 	}
 }
 
-/* Whether path is a symbolic link in, or to, /dev or /proc. */
-static int special_link(const char *path)
+/* The standard stream (stdout or stderr) path is the same file as, or
+ * NULL: /dev/stdout, a link to /proc/self/fd/1, or the file stdout is
+ * redirected to. Written through the stream itself, so an append (>>)
+ * appends and a link is never renamed over. */
+static FILE *std_stream(const char *path)
 {
-	struct stat st;
-	char to[PATH_MAX];
-	ssize_t n;
+	struct stat p, f;
 
-	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
-		return 0;
-	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
-		return 1;
-	n = readlink(path, to, sizeof(to) - 1);
-	if (n <= 0)
-		return 0;
-	to[n] = '\0';
-	return strncmp(to, "/dev/", 5) == 0 || strncmp(to, "/proc/", 6) == 0;
+	if (stat(path, &p) != 0)
+		return NULL;
+	if (fstat(STDOUT_FILENO, &f) == 0 && f.st_dev == p.st_dev &&
+	    f.st_ino == p.st_ino)
+		return stdout;
+	if (fstat(STDERR_FILENO, &f) == 0 && f.st_dev == p.st_dev &&
+	    f.st_ino == p.st_ino)
+		return stderr;
+	return NULL;
+}
+
+int gs_out_is_stdout(const char *path)
+{
+	return !path || strcmp(path, "-") == 0 || std_stream(path) == stdout;
 }
 
 int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
@@ -858,18 +864,28 @@ int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err)
 	}
 	{
 		/* a device or pipe (/dev/full, a FIFO) is written in place:
-		 * renaming a file over it would replace the device; and so is
-		 * a link into /dev or /proc (/dev/stdout, /proc/self/fd/1 to
-		 * a redirected file): the rename would replace the link */
+		 * renaming a file over it would replace the device; the
+		 * file a standard stream already writes is written through
+		 * that stream */
 		struct stat st;
+		FILE *std = std_stream(path);
 
-		if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
-		    special_link(path)) {
-			o->fp = fopen(path, "w");
-			if (!o->fp)
+		if (std) {
+			o->fp = std;
+			return 0;
+		}
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+			o->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (!o->fp) {
+				int e = errno;
+
+				if (fd >= 0)
+					close(fd);
 				return gs_error_set(err, GS_ERR_IO, path, 0, 0,
 						    "cannot open output: %s",
-						    strerror(errno));
+						    strerror(e));
+			}
 			o->path = xstrdup(path);
 			return 0;
 		}
@@ -906,12 +922,16 @@ int gs_out_commit(struct gs_out *o, struct gs_error *err)
 	if (!o->fp)
 		return gs_error_set(err, GS_ERR_IO, o->path, 0, 0,
 				    "output not open");
-	if (o->fp == stdout) {
-		bad = fflush(stdout) != 0 || ferror(stdout);
+	if (o->fp == stdout || o->fp == stderr) {
+		FILE *fp = o->fp;
+
+		bad = fflush(fp) != 0 || ferror(fp);
 		o->fp = NULL;
 		if (bad)
-			return gs_error_set(err, GS_ERR_IO, "<stdout>", 0, 0,
-					    "write failed: %s", strerror(errno));
+			return gs_error_set(err, GS_ERR_IO,
+					    fp == stdout ? "<stdout>" : "<stderr>",
+					    0, 0, "write failed: %s",
+					    strerror(errno));
 		return 0;
 	}
 	if (!o->tmp) { /* written in place */
@@ -948,7 +968,7 @@ int gs_out_commit(struct gs_out *o, struct gs_error *err)
 
 void gs_out_abort(struct gs_out *o)
 {
-	if (o->fp && o->fp != stdout)
+	if (o->fp && o->fp != stdout && o->fp != stderr)
 		fclose(o->fp);
 	o->fp = NULL;
 	if (o->tmp) {

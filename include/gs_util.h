@@ -116,6 +116,9 @@ struct gs_out {
 	char *path;
 	char *tmp;
 };
+/* Whether an output path means standard output: NULL, "-", or a path to
+ * the file stdout already writes (/dev/stdout, a redirect target). */
+int gs_out_is_stdout(const char *path);
 int gs_out_open(struct gs_out *o, const char *path, struct gs_error *err);
 /* Flushes, checks ferror, fsyncs, renames. Returns 0 or GS_ERR_IO. */
 int gs_out_commit(struct gs_out *o, struct gs_error *err);

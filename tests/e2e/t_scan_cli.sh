@@ -139,14 +139,32 @@ expect_eq "two outputs to stdout" "$rc:$(cat "$TMP/err")" \
 mkdir -p "$TMP/pk/rules" && cp rules/*.json "$TMP/pk/rules/"
 printf '{"overrides": []}\n' > "$TMP/pk/overrides.json"
 cp "$TMP/pk/overrides.json" "$TMP/pk/overrides.before"
-for bad in "--out $TMP/pk/overrides.json:--out names the overrides file in force ($TMP/pk/overrides.json)" \
-	"--status-out $TMP/pk/rules/new.json:--status-out would be written into the rule pack's folder ($TMP/pk/rules)" \
+for bad in "--out $TMP/pk/overrides.json:--out names the pack's overrides file ($TMP/pk/overrides.json), which every scan with the pack reads" \
+	"--status-out $TMP/pk/rules/new.json:--status-out would put a .json file into the rule pack's folder ($TMP/pk/rules), which loads them all" \
 	"--out profiles/default.json:--out names the profile in use ("; do
 	set +e; $G scan --rules "$TMP/pk/rules" --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" ${bad%%:*} 2>"$TMP/err" >/dev/null; rc=$?; set -e
 	expect_eq "${bad%%:*} exit" "$rc" 2
 	case "$(cat "$TMP/err")" in "gapscan: ${bad#*:}"*) ;; *) fail "${bad%%:*}: $(cat "$TMP/err")" ;; esac
 done
 cmp -s "$TMP/pk/overrides.json" "$TMP/pk/overrides.before" || fail "the overrides file was written over"
+# ... also before the overrides file exists (a CSV there would break every
+# later scan); a CSV in the pack's folder is harmless (it loads .json only)
+rm "$TMP/pk/overrides.json"
+set +e; $G scan --rules "$TMP/pk/rules/" --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out "$TMP/pk/overrides.json" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "--out where the overrides would be" "$rc" 2
+[ ! -e "$TMP/pk/overrides.json" ] || fail "an overrides file was created"
+(cd "$TMP/pk/rules" && $G scan --rules . --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 \
+	--out report.csv --quiet) || fail "a CSV beside the pack's rules was refused"
+rm -f "$TMP/pk/rules/report.csv"
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --out "$TMP/x.csv" --db - 2>"$TMP/err"; rc=$?; set -e
+expect_eq "--db -" "$rc:$(cat "$TMP/err")" "2:gapscan: --db needs a file: a database cannot go to standard output"
+# a link to stdout counts as stdout, and an append (>>) appends
+set +e; $G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --rejects "$TMP/so" > "$TMP/y.csv" 2>"$TMP/err"; rc=$?; set -e
+expect_eq "default --out and --rejects to a link to stdout" "$rc" 2
+echo "earlier line" > "$TMP/app.csv"
+$G scan --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-11-01 --out "$TMP/so" --quiet >> "$TMP/app.csv" ||
+	fail "append through a link exit $?"
+expect_eq "append through a link" "$(head -1 "$TMP/app.csv"):$(wc -l < "$TMP/app.csv")" "earlier line:4"
 [ ! -e "$TMP/pk/rules/new.json" ] || fail "an output was written into the pack"
 # explain applies the as-of date as scan does
 $G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-10-05 --id I1 > "$TMP/ex1" || fail "explain I1"
