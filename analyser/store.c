@@ -361,6 +361,17 @@ static int apply_migrations(struct gs_store *s, int from, int to,
 	return exec(s, pragma, err);
 }
 
+/* Whether the last statement failed for want of write access: a
+ * read-only file or mount, a journal the directory cannot hold, or a lock
+ * another process keeps. */
+static int cannot_write(struct gs_store *s)
+{
+	int e = sqlite3_errcode(s->db);
+
+	return e == SQLITE_READONLY || e == SQLITE_CANTOPEN ||
+	       e == SQLITE_BUSY || e == SQLITE_IOERR;
+}
+
 static int migrate(struct gs_store *s, struct gs_error *err)
 {
 	int version = 0;
@@ -380,20 +391,28 @@ static int migrate(struct gs_store *s, struct gs_error *err)
 		s->version = version;
 		return 0;
 	}
-	/* a reader without write access to a database one step behind
-	 * (version 3 lacks only runs.marking, which readers do without)
-	 * reads it as it is: the next scan into it migrates it */
-	if (s->reader && version >= 3 && sqlite3_db_readonly(s->db, "main") == 1) {
-		s->version = version;
-		return 0;
-	}
-	if (sqlite3_db_readonly(s->db, "main") == 1)
+	if (version == 0 && (rc = count_tables(s, &ntables, err)) < 0)
+		return rc;
+	if (version == 0 && ntables > 0)
+		return gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
+				    "not a gapscan database (it has tables "
+				    "but no gapscan schema version)");
+	if (sqlite3_db_readonly(s->db, "main") == 1 &&
+	    !(s->reader && version >= 3))
 		return gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
 				    "database has schema version %d and must "
 				    "be migrated to %d, but it cannot be "
 				    "written (read-only file or mount)",
 				    version, GS_STORE_SCHEMA_VERSION);
 	rc = exec(s, "BEGIN IMMEDIATE", err);
+	if (rc < 0 && cannot_write(s) && s->reader && version >= 3) {
+		/* a reader without write access to a database one step
+		 * behind (version 3 lacks only runs.marking, which readers
+		 * do without) reads it as it is: the next scan migrates it */
+		gs_error_clear(err);
+		s->version = version;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	/* another process may have migrated it meanwhile */
@@ -410,7 +429,14 @@ static int migrate(struct gs_store *s, struct gs_error *err)
 	if (rc == 0)
 		rc = exec(s, "COMMIT", err);
 	if (rc < 0) {
+		int readonly = cannot_write(s);
+
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (readonly && s->reader && version >= 3) {
+			gs_error_clear(err); /* as above */
+			s->version = version;
+			return 0;
+		}
 		return rc;
 	}
 	s->version = GS_STORE_SCHEMA_VERSION;

@@ -224,6 +224,10 @@ if nobody true 2>/dev/null; then
 	nobody $G report --db "$RO/v3.db" --format html > "$TMP/ro.html" 2>"$TMP/err" || fail "read-only v3 report: $(cat "$TMP/err")"
 	grep -q 'id="marking-top"[^>]*>OFFICIAL-SENSITIVE<' "$TMP/ro.html" || fail "read-only v3: shipped marking"
 	expect_eq "still version 3" "$(sqlite3 "$RO/v3.db" "PRAGMA user_version")" 3
+	# a file the user may write in a folder where no journal can be made
+	mkdir -p "$RO/d" && cp "$RO/v3.db" "$RO/d/v3.db" && chmod 666 "$RO/d/v3.db"
+	nobody $G runs --db "$RO/d/v3.db" --format csv > "$TMP/ro_runs.csv" 2>"$TMP/err" || fail "v3 without a journal: $(cat "$TMP/err")"
+	expect_eq "v3 without a journal: runs" "$(sed -n 2p "$TMP/ro_runs.csv" | cut -d, -f1,5)" "1,5000"
 	set +e; nobody $G scan --intel corpus/demo/intel.csv --actions corpus/demo/actions.csv --db "$RO/v3.db" --out /dev/null 2>"$TMP/err"; rc=$?; set -e
 	expect_eq "scan into a read-only database" "$rc:$(cat "$TMP/err")" "5:gapscan: $RO/v3.db: cannot write database: Permission denied"
 else
