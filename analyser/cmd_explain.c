@@ -543,15 +543,20 @@ static json_t *explain_json(const struct explain *x)
 
 		gs_date_format(x->as_of, day);
 		json_object_set_new(o, "as_of", json_string(day));
+		/* a record logged after the as-of date is not assessed */
+		int assessed = x->sub->log_day <= x->as_of;
+
+		json_object_set_new(o, "assessed", json_boolean(assessed));
 		json_object_set_new(
 			o, "status",
-			json_string(x->sub->log_day > x->as_of
-					    ? "logged after the as-of date"
-				    : x->assessment.status == GS_STATUS_NONE
-					    ? "not flagged"
-					    : gs_status_name(x->assessment.status)));
+			!assessed ? json_null()
+			: x->assessment.status == GS_STATUS_NONE
+				? json_string("not flagged")
+				: json_string(
+					  gs_status_name(x->assessment.status)));
 		json_object_set_new(o, "days",
-				    json_integer(x->assessment.days));
+				    assessed ? json_integer(x->assessment.days)
+					     : json_null());
 		for (size_t i = 0; i < x->nacts; i++) {
 			const struct gs_action *a = x->acts[i];
 			json_t *aj = json_object();

@@ -173,6 +173,12 @@ grep -qx '  A1  referral  2026-10-08  qualifies (after the as-of date: not count
 $G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" --as-of 2026-10-05 --id I3 > "$TMP/ex3" || fail "explain I3"
 grep -qx 'status as of 2026-10-05: none: logged after the as-of date, so a scan rejects it (not assessed)' "$TMP/ex3" ||
 	fail "explain I3 status: $(cat "$TMP/ex3")"
+expect_eq "explain --json of a record after the as-of date" "$($G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" \
+	--as-of 2026-10-05 --id I3 --json | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["assessed"], d["status"], d["days"])')" \
+	"False None None"
+expect_eq "explain --json: actions after the as-of date" "$($G explain --intel "$TMP/intel.csv" --actions "$TMP/actions.csv" \
+	--as-of 2026-10-05 --id I1 --json | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["assessed"], d["status"], [a["after_as_of"] for a in d["actions"]])')" \
+	"True open [True]"
 # an export that is missing or a directory: exit 3 naming it, no output
 for bad in "$TMP/none.csv" "$TMP"; do
 	for role in intel actions; do
