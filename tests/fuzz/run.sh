@@ -59,6 +59,10 @@ secs=60
 case ${1:-} in [0-9]*) secs=$1; shift ;; esac
 [ $# -gt 0 ] || set -- $ALL
 fail=0
+# the rules harness writes its pack files here (fast: /dev/shm when there)
+GSFUZZ_TMP=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/gsfuzz-run-XXXXXX")
+export GSFUZZ_TMP
+trap 'rm -rf "$GSFUZZ_TMP"' EXIT
 for n in "$@"; do
 	mkdir -p $B/corpus/$n $B/crash/$n
 	case $n in date) len=64 ;; rules) len=4096 ;; profile) len=16384 ;; *) len=65536 ;; esac
