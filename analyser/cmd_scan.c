@@ -577,8 +577,12 @@ static void print_timings(const struct gs_run *run,
 		idx[i] = i;
 	qsort_r(idx, run->ntimings, sizeof(*idx), cmp_timing_desc,
 		run->timings);
+	fprintf(stderr,
+		"(prefilter: text fields where the rule's literals were found; "
+		"pcre2 runs: its patterns run there, one per pattern; matches: "
+		"hits kept)\n");
 	fprintf(stderr, "%-36s %12s %12s %10s %10s\n", "rule", "prefilter",
-		"confirmed", "matches", "ms");
+		"pcre2 runs", "matches", "ms");
 	for (size_t k = 0; k < run->ntimings; k++) {
 		const struct gs_rule_timing *t = &run->timings[idx[k]];
 

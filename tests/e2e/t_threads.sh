@@ -32,7 +32,8 @@ fi
 # per-rule timings: a header and one line per rule of the pack
 $G scan --intel "$TMP/c/intel.csv" --actions "$TMP/c/actions.csv" --as-of 2026-11-01 --quiet --rule-timings \
 	--out /dev/null 2>"$TMP/timings"
-grep -q '^rule  *prefilter  *confirmed  *matches  *ms$' "$TMP/timings" || fail "timings header"
+grep -q '^rule  *prefilter  *pcre2 runs  *matches  *ms$' "$TMP/timings" || fail "timings header"
 nrules=$($G rules export --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rules"]))')
-expect_eq "timing lines" "$(($(wc -l < "$TMP/timings") - 1))" "$nrules"
+expect_eq "timing lines" "$(($(wc -l < "$TMP/timings") - 2))" "$nrules"
+grep -q "^(prefilter: text fields where" "$TMP/timings" || fail "timings legend"
 echo ok
