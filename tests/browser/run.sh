@@ -108,8 +108,11 @@ chrome --dump-dom "file://$R.html" >"$TMP/dom.html"
 chrome --dump-dom "file://$R.public.html" >"$TMP/dom.public.html"
 mkdir -p "$OUT"
 chmod 700 "$OUT"
-chrome --window-size=1240,1754 --hide-scrollbars --screenshot="$OUT/report.png" "file://$R.html" >/dev/null
-chrome --no-pdf-header-footer --print-to-pdf="$OUT/report.pdf" "file://$R.html" >/dev/null
+# images of a report are as sensitive as the report: owner-only, like it
+(umask 077
+ chrome --window-size=1240,1754 --hide-scrollbars --screenshot="$OUT/report.png" "file://$R.html" >/dev/null
+ chrome --no-pdf-header-footer --print-to-pdf="$OUT/report.pdf" "file://$R.html" >/dev/null)
+chmod 600 "$OUT/report.png" "$OUT/report.pdf" 2>/dev/null || true
 sleep 0.5
 $CHECK proxylog "$TMP/requests.log" none "$R.html" "$R.public.html"
 ok "no request left the report pages"
@@ -126,5 +129,6 @@ ok "restricted handling code never listed"
 [ -s "$OUT/report.png" ] && [ "$(head -c 4 "$OUT/report.png" | od -An -c | tr -d ' ')" = "211PNG" ] ||
 	{ echo "FAIL: no PNG screenshot" >&2; exit 1; }
 [ "$(head -c 5 "$OUT/report.pdf")" = "%PDF-" ] || { echo "FAIL: no PDF" >&2; exit 1; }
+[ "$(stat -c %a "$OUT/report.png" "$OUT/report.pdf" | sort -u)" = 600 ] || { echo "FAIL: screenshot or PDF not owner-only" >&2; exit 1; }
 ok "screenshot $OUT/report.png and A4 print $OUT/report.pdf"
 echo "test-browser: $pass passed, 0 failed"
