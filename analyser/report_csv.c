@@ -76,6 +76,22 @@ static void long_cell(const struct gs_report *r, FILE *fp,
 	fputs("\r\n", fp);
 }
 
+/* A median in days (one decimal), or n/a: none, or hidden because a count
+ * it rests on is. */
+static void long_median(FILE *fp, const char *table, const char *row,
+			const char *col, double d)
+{
+	gs_report_csv_text(fp, table);
+	fputc(',', fp);
+	gs_report_csv_text(fp, row);
+	fputc(',', fp);
+	gs_report_csv_text(fp, col);
+	if (d < 0)
+		fputs(",n/a\r\n", fp);
+	else
+		fprintf(fp, ",%.1f\r\n", d);
+}
+
 static void long_table(const struct gs_report *r, FILE *fp,
 		       const char *name, const struct gs_report_table *t,
 		       int first_col)
@@ -87,6 +103,8 @@ static void long_table(const struct gs_report *r, FILE *fp,
 		for (int c = first_col; c < GS_NCOLS; c++)
 			long_cell(r, fp, name, row->label,
 				  gs_report_col_name(c), &row->c[c]);
+		long_median(fp, name, row->label, "median_days",
+			    row->median_days);
 	}
 }
 
@@ -121,10 +139,15 @@ static void long_rows(const struct gs_report *r, FILE *fp)
 	for (int h = 0; h < GS_NHEAD; h++)
 		long_cell(r, fp, "headline", "this run", gs_report_head_name(h),
 			  &r->head[h]);
-	if (r->prev)
+	long_median(fp, "headline", "this run", "median_days_to_first_action",
+		    r->median_days);
+	if (r->prev) {
 		for (int h = 0; h < GS_NHEAD; h++)
 			long_cell(r, fp, "headline", "previous run",
 				  gs_report_head_name(h), &r->head_prev[h]);
+		long_median(fp, "headline", "previous run",
+			    "median_days_to_first_action", r->median_days_prev);
+	}
 	long_chains(r, fp);
 	for (int s = 0; s < GS_NSTAGES; s++)
 		long_cell(r, fp, "funnel", gs_report_stage_name(s), "records",
