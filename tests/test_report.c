@@ -935,6 +935,8 @@ Test(model, public_csv_has_chain_counts)
 	cr_expect_eq(strncmp(chain, want, strlen(want)), 0, "%s", out);
 	cr_expect(funnel && chain < funnel, "%s", out);
 	cr_expect_not_null(strstr(out, "headline,this run,indeterminate,0\r\n"
+				       "headline,this run,"
+				       "median_days_to_first_action,n/a\r\n"
 				       "chain,phone"),
 			   "%s", out);
 	free(out);
