@@ -174,18 +174,13 @@ static void *push(void *arrp, size_t *n, size_t elem)
 	return (char *)*arr + (*n)++ * elem;
 }
 
-static void add_reject(struct gs_run *run, const struct gs_error *e)
+void gs_run_add_reject(struct gs_run *run, const struct gs_error *e)
 {
 	struct gs_reject *r = push(&run->rejects, &run->nrejects, sizeof(*r));
 
 	r->file = xstrdup(e->file);
 	r->line = e->line;
 	r->reason = xstrdup(e->msg);
-}
-
-void gs_run_add_reject(struct gs_run *run, const struct gs_error *e)
-{
-	add_reject(run, e);
 }
 
 /* ---- actions ---- */
@@ -208,7 +203,7 @@ static int load_actions(const struct gs_scan_config *cfg, struct gs_link *link,
 		if (rc == GS_ERR_REJECT) {
 			run->counts.actions_read++;
 			run->counts.actions_rejected++;
-			add_reject(run, err);
+			gs_run_add_reject(run, err);
 			gs_error_clear(err);
 			continue;
 		}
@@ -398,13 +393,14 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 	/* distinct active rules, language findings, suppression */
 	for (size_t i = 0; i < res->nhits; i++) {
 		const struct gs_hit *h = &res->hits[i];
-		int dup = 0;
+		int dup = 0, lang;
 
 		if (h->state != GS_HIT_ACTIVE) {
 			cue_hit |= h->state == GS_HIT_SUPPRESSED;
 			continue;
 		}
-		indicator |= !gs_rules_get(cfg->rules, h->rule)->is_language;
+		lang = gs_rules_get(cfg->rules, h->rule)->is_language;
+		indicator |= !lang;
 		for (size_t k = 0; k < out->nrules; k++)
 			dup |= out->rules[k] == h->rule;
 		if (dup)
@@ -415,7 +411,7 @@ static int process_record(const struct pipeline *pl, struct gs_matcher *m,
 							    sizeof(*out->rules));
 		}
 		out->rules[out->nrules++] = h->rule;
-		if (gs_rules_get(cfg->rules, h->rule)->is_language) {
+		if (lang) {
 			struct gs_language_finding *lf =
 				push(&out->lang, &out->nlang, sizeof(*lf));
 
@@ -803,7 +799,7 @@ static void reject_after_as_of(const struct gs_scan_config *cfg,
 		     "logged on %s, after the as-of date %s: not assessed",
 		     logged, as_of);
 	run->counts.rejected++;
-	add_reject(run, err);
+	gs_run_add_reject(run, err);
 	gs_error_clear(err);
 	gs_link_mark_seen(link, rec->id.ptr, rec->id.len);
 }
@@ -983,7 +979,7 @@ int gs_scan_run(const struct gs_scan_config *cfg, struct gs_run *run,
 			run->counts.records_read++;
 			if (r == GS_ERR_REJECT) {
 				run->counts.rejected++;
-				add_reject(run, err);
+				gs_run_add_reject(run, err);
 				gs_error_clear(err);
 				continue;
 			}
