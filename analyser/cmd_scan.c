@@ -107,7 +107,16 @@ static int parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Returns 0 to run, -1 after --help, or GS_EXIT_USAGE. */
+/* The canonical folder of path (which need not exist) into out. */
+static int canon_dir(const char *path, char out[PATH_MAX])
+{
+	char *c = xstrdup(path);
+	int ok = realpath(dirname(c), out) != NULL;
+
+	free(c);
+	return ok;
+}
+
 /* Whether paths a and b name one file: the same inode when both exist,
  * else the same canonical directory and last component (an output not yet
  * written). Devices are never the same file (--out /dev/null twice). A
@@ -124,18 +133,12 @@ static int same_file(const char *a, const char *b)
 		       sa.st_ino == sb.st_ino;
 	if (ea != eb)
 		return 0;
+	if (!canon_dir(a, da) || !canon_dir(b, db) || strcmp(da, db) != 0)
+		return 0;
 	{
 		char *ca = xstrdup(a), *cb = xstrdup(b);
-		int same = realpath(dirname(ca), da) && realpath(dirname(cb), db) &&
-			   strcmp(da, db) == 0;
+		int same = strcmp(basename(ca), basename(cb)) == 0;
 
-		free(ca);
-		free(cb);
-		if (!same)
-			return 0;
-		ca = xstrdup(a);
-		cb = xstrdup(b);
-		same = strcmp(basename(ca), basename(cb)) == 0;
 		free(ca);
 		free(cb);
 		return same;
@@ -210,12 +213,13 @@ static int clear_of_config(const struct scan_opts *o,
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < 5; i++) {
-		char odir[PATH_MAX], *c;
-		int in_pack;
+		char odir[PATH_MAX];
+		size_t n = outs[i] ? strlen(outs[i]) : 0;
 
 		if (!outs[i] || strcmp(outs[i], "-") == 0)
 			continue;
-		if (p->path && same_file(outs[i], p->path))
+		/* a named --profile or --overrides: distinct_files */
+		if (!o->profile && p->path && same_file(outs[i], p->path))
 			rc = gs_cli_usage_error("%s names the profile in use (%s)",
 						names[i], p->path);
 		else if (!o->overrides && same_file(outs[i], ovr))
@@ -226,13 +230,9 @@ static int clear_of_config(const struct scan_opts *o,
 		if (rc)
 			break;
 		/* the pack loads the .json files of its folder */
-		c = xstrdup(outs[i]);
-		in_pack = strlen(outs[i]) > 5 &&
-			  strcmp(outs[i] + strlen(outs[i]) - 5, ".json") == 0 &&
-			  realpath(dirname(c), odir) && realpath(dir, rdir) &&
-			  strcmp(odir, rdir) == 0;
-		free(c);
-		if (in_pack)
+		if (n > 5 && strcmp(outs[i] + n - 5, ".json") == 0 &&
+		    canon_dir(outs[i], odir) && realpath(dir, rdir) &&
+		    strcmp(odir, rdir) == 0)
 			rc = gs_cli_usage_error(
 				"%s would put a .json file into the rule pack's "
 				"folder (%s), which loads them all",
@@ -242,6 +242,7 @@ static int clear_of_config(const struct scan_opts *o,
 	return rc;
 }
 
+/* Returns 0 to run, -1 after --help, or GS_EXIT_USAGE. */
 static int parse_opts(int argc, char **argv, struct scan_opts *o)
 {
 	int c;
