@@ -421,6 +421,23 @@ static int reject(const struct gs_ingest *in, long line, long col,
 	return gs_error_set(err, GS_ERR_REJECT, in->path, line, col, "%s", msg);
 }
 
+int gs_ingest_check_text(const struct gs_str *v, const char *column,
+			 const char *path, long line, struct gs_error *err)
+{
+	const char *nul = memchr(v->ptr, '\0', v->len);
+	size_t bad;
+
+	if (nul != NULL)
+		return gs_error_set(err, GS_ERR_REJECT, path, line, 0,
+				    "NUL byte in column \"%s\" at byte %zu",
+				    column, (size_t)(nul - v->ptr) + 1);
+	if (!gs_utf8_valid(v->ptr, v->len, &bad))
+		return gs_error_set(err, GS_ERR_REJECT, path, line, 0,
+				    "invalid UTF-8 in column \"%s\" at byte %zu",
+				    column, bad + 1);
+	return 0;
+}
+
 /* Reads one row and validates it into in->val; 1, 0, reject or fatal. */
 static int next_row(struct gs_ingest *in, struct gs_error *err)
 {
@@ -440,8 +457,6 @@ static int next_row(struct gs_ingest *in, struct gs_error *err)
 	for (size_t k = 0; k < in->nroles; k++) {
 		const struct role *r = &in->roles[k];
 		struct gs_str v = {"", 0};
-		const char *nul;
-		size_t bad;
 
 		if (r->idx >= 0)
 			v = row.fields[r->idx];
@@ -450,16 +465,9 @@ static int next_row(struct gs_ingest *in, struct gs_error *err)
 				      "value of \"%s\" is not a string or "
 				      "number",
 				      r->column);
-		nul = memchr(v.ptr, '\0', v.len);
-		if (nul != NULL)
-			return reject(in, row.line, 0, err,
-				      "NUL byte in column \"%s\" at byte %zu",
-				      r->column, (size_t)(nul - v.ptr) + 1);
-		if (!gs_utf8_valid(v.ptr, v.len, &bad))
-			return reject(in, row.line, 0, err,
-				      "invalid UTF-8 in column \"%s\" at byte "
-				      "%zu",
-				      r->column, bad + 1);
+		if (gs_ingest_check_text(&v, r->column, in->path, row.line,
+					 err) < 0)
+			return GS_ERR_REJECT;
 		in->val[k] = v;
 	}
 	for (size_t k = 0; k < in->nroles; k++) {

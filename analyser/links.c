@@ -13,7 +13,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "gs_chains.h"
@@ -74,21 +73,6 @@ static struct gs_str trimmed(struct gs_str v)
 	return v;
 }
 
-static int reject(const char *path, long line, struct gs_error *err,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int reject(const char *path, long line, struct gs_error *err,
-		  const char *fmt, ...)
-{
-	char msg[GS_ERROR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return gs_error_set(err, GS_ERR_REJECT, path, line, 0, "%s", msg);
-}
-
 /* Checks a row into *l and its entity into ent (normalised, NUL-terminated,
  * entsz bytes). Returns 0, or GS_ERR_REJECT with err filled. */
 static int check_row(const char *path, const struct gs_reader_row *row,
@@ -98,52 +82,45 @@ static int check_row(const char *path, const struct gs_reader_row *row,
 	const struct gs_str *type = &l->v[C_TYPE], *ref = &l->v[C_REF];
 
 	if (row->nfields != ncols)
-		return reject(path, row->line, err,
-			      "wrong field count: expected %zu, found %zu",
-			      ncols, row->nfields);
+		return gs_error_set(
+			err, GS_ERR_REJECT, path, row->line, 0,
+			"wrong field count: expected %zu, found %zu", ncols,
+			row->nfields);
 	for (int k = 0; k < C_COUNT; k++) {
 		const struct gs_str *v = &row->fields[idx[k]];
-		const char *nul = memchr(v->ptr, '\0', v->len);
-		size_t bad;
 
-		if (nul != NULL)
-			return reject(path, row->line, err,
-				      "NUL byte in column \"%s\" at byte %zu",
-				      column_names[k],
-				      (size_t)(nul - v->ptr) + 1);
-		if (!gs_utf8_valid(v->ptr, v->len, &bad))
-			return reject(path, row->line, err,
-				      "invalid UTF-8 in column \"%s\" at byte "
-				      "%zu",
-				      column_names[k], bad + 1);
+		if (gs_ingest_check_text(v, column_names[k], path, row->line,
+					 err) < 0)
+			return GS_ERR_REJECT;
 		l->v[k] = trimmed(*v);
 	}
 	for (int k = 0; k < C_COUNT; k++) {
 		if (l->v[k].len == 0)
-			return reject(path, row->line, err, "missing %s",
-				      column_names[k]);
+			return gs_error_set(err, GS_ERR_REJECT, path, row->line,
+					    0, "missing %s", column_names[k]);
 	}
 	if (type->len > GS_LINKS_MAX_TYPE)
-		return reject(path, row->line, err,
-			      "entity_type over the size limit (%d bytes)",
-			      GS_LINKS_MAX_TYPE);
+		return gs_error_set(
+			err, GS_ERR_REJECT, path, row->line, 0,
+			"entity_type over the size limit (%d bytes)",
+			GS_LINKS_MAX_TYPE);
 	/* an entity is "type:ref": the first colon ends the type */
 	if (memchr(type->ptr, ':', type->len) != NULL)
-		return reject(path, row->line, err,
-			      "colon in entity_type \"%.*s\"", (int)type->len,
-			      type->ptr);
+		return gs_error_set(err, GS_ERR_REJECT, path, row->line, 0,
+				    "colon in entity_type \"%.*s\"",
+				    (int)type->len, type->ptr);
 	if (ref->len > GS_LINKS_MAX_REF)
-		return reject(path, row->line, err,
-			      "entity_ref over the size limit (%d bytes)",
-			      GS_LINKS_MAX_REF);
+		return gs_error_set(err, GS_ERR_REJECT, path, row->line, 0,
+				    "entity_ref over the size limit (%d bytes)",
+				    GS_LINKS_MAX_REF);
 	for (size_t i = 0; i < type->len; i++)
 		l->type[i] = (char)tolower((unsigned char)type->ptr[i]);
 	l->type[type->len] = '\0';
 	if (gs_chains_normalise(l->type, ref->ptr, ref->len, ent, entsz) == 0)
-		return reject(path, row->line, err,
-			      "nothing left of entity_ref \"%.*s\" once "
-			      "normalised as type \"%s\"",
-			      (int)ref->len, ref->ptr, l->type);
+		return gs_error_set(err, GS_ERR_REJECT, path, row->line, 0,
+				    "nothing left of entity_ref \"%.*s\" once "
+				    "normalised as type \"%s\"",
+				    (int)ref->len, ref->ptr, l->type);
 	return 0;
 }
 

@@ -63,6 +63,11 @@ int gs_column_is(const struct gs_str *col, const char *name);
 void gs_column_list(const struct gs_str *cols, size_t ncols, char *out,
 		    size_t n);
 
+/* A field's bytes as every input checks them: no NUL byte, valid UTF-8.
+ * 0, or GS_ERR_REJECT with err naming the column, path, line and byte. */
+int gs_ingest_check_text(const struct gs_str *v, const char *column,
+			 const char *path, long line, struct gs_error *err);
+
 uint64_t gs_ingest_offset(const struct gs_ingest *in); /* bytes consumed */
 uint64_t gs_ingest_size(const struct gs_ingest *in);   /* file size or 0 */
 /* SHA-256 (hex) and length of the bytes read so far: of the whole input
