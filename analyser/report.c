@@ -1031,34 +1031,27 @@ static int differs(const char *a, const char *b)
 int gs_report_caveat(const struct gs_store_run_row *run,
 		     const struct gs_store_run_row *prev, char *out, size_t n)
 {
-	struct gs_buf b;
-	int parts = 0;
+	struct gs_buf b; /* the settings that differ, ", "-separated */
 
 	gs_buf_init(&b, 0);
-	if (run->sla_days != prev->sla_days) {
+	if (run->sla_days != prev->sla_days)
 		gs_buf_printf(&b, "an SLA of %d days (this run: %d)",
 			      prev->sla_days, run->sla_days);
-		parts++;
-	}
-	if (run->threshold != prev->threshold) {
+	if (run->threshold != prev->threshold)
 		gs_buf_printf(&b, "%sa threshold of %d (this run: %d)",
-			      parts ? ", " : "", prev->threshold,
+			      b.len ? ", " : "", prev->threshold,
 			      run->threshold);
-		parts++;
-	}
-	if (differs(run->rules_hash, prev->rules_hash)) {
-		gs_buf_printf(&b, "%sanother rule pack (%s)", parts ? ", " : "",
+	if (differs(run->rules_hash, prev->rules_hash))
+		gs_buf_printf(&b, "%sanother rule pack (%s)",
+			      b.len ? ", " : "",
 			      prev->rules_version && prev->rules_version[0]
 				      ? prev->rules_version
 				      : "unversioned");
-		parts++;
-	}
-	if (differs(run->profile_sha256, prev->profile_sha256)) {
-		gs_buf_printf(&b, "%sanother export profile", parts ? ", " : "");
-		parts++;
-	}
+	if (differs(run->profile_sha256, prev->profile_sha256))
+		gs_buf_printf(&b, "%sanother export profile",
+			      b.len ? ", " : "");
 	out[0] = '\0';
-	if (parts)
+	if (b.len)
 		snprintf(out, n,
 			 "Run %lld used %s: changes against it may come from "
 			 "the settings, not from what was done.",
