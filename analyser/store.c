@@ -374,8 +374,9 @@ static int cannot_write(struct gs_store *s)
 
 static int migrate(struct gs_store *s, struct gs_error *err)
 {
-	int version = 0;
+	int version = 0, now = 0;
 	int ntables = 0;
+	int as_is;
 	int rc;
 
 	rc = read_version(s, &version, err);
@@ -397,47 +398,34 @@ static int migrate(struct gs_store *s, struct gs_error *err)
 		return gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
 				    "not a gapscan database (it has tables "
 				    "but no gapscan schema version)");
-	if (sqlite3_db_readonly(s->db, "main") == 1 &&
-	    !(s->reader && version >= 3))
+	/* a reader without write access to a database one step behind
+	 * (version 3 lacks only runs.marking, which readers do without)
+	 * reads it as it is: the next scan migrates it */
+	as_is = s->reader && version >= 3;
+	if (sqlite3_db_readonly(s->db, "main") == 1 && !as_is)
 		return gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
 				    "database has schema version %d and must "
 				    "be migrated to %d, but it cannot be "
 				    "written (read-only file or mount)",
 				    version, GS_STORE_SCHEMA_VERSION);
 	rc = exec(s, "BEGIN IMMEDIATE", err);
-	if (rc < 0 && cannot_write(s) && s->reader && version >= 3) {
-		/* a reader without write access to a database one step
-		 * behind (version 3 lacks only runs.marking, which readers
-		 * do without) reads it as it is: the next scan migrates it */
-		gs_error_clear(err);
-		s->version = version;
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
 	/* another process may have migrated it meanwhile */
-	rc = read_version(s, &version, err);
-	if (rc == 0 && version == 0)
-		rc = count_tables(s, &ntables, err);
-	if (rc == 0 && version == 0 && ntables > 0)
-		rc = gs_error_set(err, GS_ERR_IO, s->path, 0, 0,
-				  "not a gapscan database (it has tables but "
-				  "no gapscan schema version)");
-	if (rc == 0 && version < GS_STORE_SCHEMA_VERSION)
-		rc = apply_migrations(s, version, GS_STORE_SCHEMA_VERSION,
-				      err);
+	if (rc == 0)
+		rc = read_version(s, &now, err);
+	if (rc == 0 && now < GS_STORE_SCHEMA_VERSION)
+		rc = apply_migrations(s, now, GS_STORE_SCHEMA_VERSION, err);
 	if (rc == 0)
 		rc = exec(s, "COMMIT", err);
 	if (rc < 0) {
+		/* read-only file, no room for a journal, a lock held */
 		int readonly = cannot_write(s);
 
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (readonly && s->reader && version >= 3) {
-			gs_error_clear(err); /* as above */
-			s->version = version;
-			return 0;
-		}
-		return rc;
+		if (!(readonly && as_is))
+			return rc;
+		gs_error_clear(err);
+		s->version = version;
+		return 0;
 	}
 	s->version = GS_STORE_SCHEMA_VERSION;
 	return 0;
