@@ -688,9 +688,8 @@ void gs_sha256_hex(struct gs_sha256 *s, char out[65])
 
 struct gs_hashed {
 	int fd;
-	uint64_t pos;	 /* offset of the next byte read */
-	uint64_t hashed; /* bytes [0, hashed) are in sha */
-	struct gs_sha256 sha;
+	uint64_t pos;	      /* offset of the next byte read */
+	struct gs_sha256 sha; /* of bytes [0, sha.len) */
 };
 
 static ssize_t hashed_read(void *cookie, char *buf, size_t size)
@@ -705,11 +704,10 @@ static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 		return n;
 	/* reads are sequential from where a seek put them: only the part past
 	 * what is hashed is new */
-	if (h->pos <= h->hashed && h->pos + (uint64_t)n > h->hashed) {
-		size_t skip = (size_t)(h->hashed - h->pos);
+	if (h->pos <= h->sha.len && h->pos + (uint64_t)n > h->sha.len) {
+		size_t skip = (size_t)(h->sha.len - h->pos);
 
 		gs_sha256_update(&h->sha, buf + skip, (size_t)n - skip);
-		h->hashed = h->pos + (uint64_t)n;
 	}
 	h->pos += (uint64_t)n;
 	return n;
@@ -723,7 +721,7 @@ static int hashed_seek(void *cookie, off64_t *off, int whence)
 	if (at < 0)
 		return -1;
 	/* forward past unread bytes would leave a hole in the hash */
-	if ((uint64_t)at > h->hashed) {
+	if ((uint64_t)at > h->sha.len) {
 		lseek(h->fd, (off_t)h->pos, SEEK_SET);
 		errno = EINVAL;
 		return -1;
@@ -778,7 +776,7 @@ void gs_hashed_digest(const struct gs_hashed *h, char out[65],
 	struct gs_sha256 s = h->sha; /* finalising a copy: reading may go on */
 
 	if (size)
-		*size = h->hashed;
+		*size = h->sha.len;
 	gs_sha256_hex(&s, out);
 }
 
